@@ -1,0 +1,118 @@
+/**
+ * The three tables of HP Norton's system. SQL identifiers come only from here,
+ * never from a CSV file; each column says how a CSV field becomes a value.
+ *
+ * @module
+ */
+
+/** How a CSV field becomes a stored value; throws a plain-words reason on bad input. */
+export type Convert = (field: string) => string | number;
+
+/** One column of a table. */
+export interface Column {
+  /** Column name, the same in SQL and in the CSV header. */
+  readonly name: string;
+  /** SQL type. */
+  readonly type: "TEXT" | "INTEGER";
+  /** Turns the CSV field into the stored value, or throws a reason. */
+  readonly convert: Convert;
+}
+
+/** A foreign key: `column` must name an existing row of `table`. */
+export interface Reference {
+  /** Column of this table. */
+  readonly column: string;
+  /** The referenced table (its key). */
+  readonly table: TableName;
+}
+
+/** One table: its name, columns (key first) and references. */
+export interface Table {
+  /** Table name, which is also the CSV file's base name. */
+  readonly name: TableName;
+  /** Columns, in storage order; the first is the primary key. */
+  readonly columns: readonly Column[];
+  /** The primary key column's name. */
+  readonly key: string;
+  /** Columns that must name rows of other tables. */
+  readonly references: readonly Reference[];
+}
+
+/** Names of the tables. */
+export type TableName = "customers" | "products" | "rentals";
+
+/** A key: required, and spaces around it are not part of it. */
+function key(field: string): string {
+  const value = field.trim();
+  if (value === "") throw new RangeError("is empty");
+  return value;
+}
+
+function text(field: string): string {
+  return field;
+}
+
+/** A whole number >= 0 that JavaScript and SQLite hold exactly. */
+function quantity(field: string): number {
+  const value = field.trim();
+  if (!/^\d+$/.test(value)) throw new RangeError("is not a whole number >= 0");
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) {
+    throw new RangeError(`is larger than ${Number.MAX_SAFE_INTEGER}`);
+  }
+  return number;
+}
+
+function column(name: string, convert: Convert = text, type: Column["type"] = "TEXT"): Column {
+  return { name, type, convert };
+}
+
+function table(
+  name: TableName,
+  columns: Column[],
+  references: Reference[] = [],
+): Table {
+  return { name, columns, key: columns[0].name, references };
+}
+
+/** Every table, in the order an import must respect (referenced tables first). */
+export const TABLES: readonly Table[] = [
+  table("customers", [
+    column("user_id", key),
+    column("name"),
+    column("address"),
+    column("zip_code"),
+    column("phone_number"),
+    column("email"),
+  ]),
+  table("products", [
+    column("product_id", key),
+    column("description"),
+    column("product_type"),
+    column("quantity_available", quantity, "INTEGER"),
+  ]),
+  table("rentals", [
+    column("rental_id", key),
+    column("product_id", key),
+    column("user_id", key),
+  ], [{ column: "product_id", table: "products" }, { column: "user_id", table: "customers" }]),
+];
+
+/** The table called `name`; throws a TypeError for any other name. */
+export function getTable(name: string): Table {
+  const found = TABLES.find((t) => t.name === name);
+  if (found === undefined) {
+    throw new TypeError(
+      `Unknown table "${name}": expected one of ${TABLES.map((t) => t.name).join(", ")}`,
+    );
+  }
+  return found;
+}
+
+/** The table whose columns are exactly `header` (in any order), if any. */
+export function tableForHeader(header: readonly string[]): Table | undefined {
+  const names = new Set(header.map((h) => h.trim()));
+  return TABLES.find((t) =>
+    t.columns.length === names.size && t.columns.every((c) => names.has(c.name))
+  );
+}

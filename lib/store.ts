@@ -1,0 +1,43 @@
+/**
+ * Storage behind one interface: the import routine, the queries and every entry
+ * point go through a {@linkcode Store}, so the layout (and the database engine)
+ * can change without callers noticing. {@linkcode openStore} picks the engine
+ * from the location.
+ *
+ * @module
+ */
+import type { Reference, Table } from "./schema.ts";
+import { SqliteStore } from "./sqlite_store.ts";
+
+/** A stored value: text or a whole number. */
+export type Value = string | number;
+
+/** Writes inside one table's transaction. */
+export interface Writer {
+  /** Inserts `rows` (values in the table's column order), updating rows whose key exists. */
+  upsert(rows: Value[][]): Promise<void> | void;
+  /** The keys among `keys` that have no row in the referenced table. */
+  missing(reference: Reference, keys: string[]): Promise<string[]> | string[];
+}
+
+/** A database holding the three tables. */
+export interface Store {
+  /** Where the data lives, as given to {@linkcode openStore}. */
+  readonly location: string;
+  /** The number of rows in `table`. */
+  count(table: Table): Promise<number>;
+  /**
+   * Runs `body` in one write transaction on `table`: it commits when `body`
+   * resolves and rolls back, leaving the table as it was, when `body` throws.
+   */
+  write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T>;
+  /** Rows of a read-only query; `sql` comes from the code, values are bound. */
+  query<T>(sql: string, params?: Value[]): Promise<T[]>;
+  /** Closes the connection. */
+  close(): Promise<void>;
+}
+
+/** Opens the store at `location`, creating its tables if they are missing. */
+export function openStore(location: string): Promise<Store> {
+  return Promise.resolve(new SqliteStore(location));
+}

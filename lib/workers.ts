@@ -1,0 +1,75 @@
+/**
+ * Runs imports in Web Workers, one per file, all launched at once. The first
+ * failure cancels the others (each rolls back unless it already committed)
+ * and is what the caller sees; no worker outlives the call.
+ *
+ * @module
+ */
+import { ImportError } from "./errors.ts";
+import type { ImportReport } from "./import_file.ts";
+import type { TableName } from "./schema.ts";
+import type { WorkerReply, WorkerRequest } from "./worker.ts";
+
+/** One file for a worker. */
+export interface WorkerJob {
+  /** The CSV file. */
+  path: string;
+  /** Its table; by default known from the header. */
+  table?: TableName;
+}
+
+/** Options for {@linkcode importInWorkers}. */
+export interface WorkersOptions {
+  /** The database location. */
+  db: string;
+  /** `performance.now()` at which the clock of each report's `seconds` starts. */
+  since?: number;
+}
+
+const WORKER_URL = new URL("./worker.ts", import.meta.url);
+
+/** Imports every job in its own worker, simultaneously; resolves to the reports in job order. */
+export async function importInWorkers(
+  jobs: readonly WorkerJob[],
+  options: WorkersOptions,
+): Promise<ImportReport[]> {
+  const since = performance.timeOrigin + (options.since ?? performance.now());
+  const workers = jobs.map(() => new Worker(WORKER_URL, { type: "module" }));
+  try {
+    const replies = jobs.map((job, i) =>
+      new Promise<WorkerReply>((resolve) => {
+        const worker = workers[i];
+        worker.onmessage = (event: MessageEvent<WorkerReply>) => resolve(event.data);
+        worker.onerror = (event: ErrorEvent) => {
+          event.preventDefault();
+          resolve({ ok: false, message: event.message });
+        };
+        const request: WorkerRequest = { ...job, db: options.db, since };
+        worker.postMessage(request);
+      })
+    );
+    // On the first failure, ask the others to stop; then wait for every answer
+    // so that no transaction is left open when the workers are terminated.
+    let failure: WorkerReply | undefined;
+    for (const reply of replies) {
+      reply.then((r) => {
+        if (!r.ok && failure === undefined) {
+          failure = r;
+          for (const worker of workers) worker.postMessage("cancel");
+        }
+      });
+    }
+    const settled = await Promise.all(replies);
+    if (failure !== undefined && !failure.ok) throw toError(failure);
+    return settled.map((reply) => (reply as { ok: true; report: ImportReport }).report);
+  } finally {
+    for (const worker of workers) worker.terminate();
+  }
+}
+
+function toError(reply: Extract<WorkerReply, { ok: false }>): Error {
+  if (reply.file !== undefined && reply.reason !== undefined) {
+    return new ImportError(reply.file, reply.reason, { line: reply.line });
+  }
+  return new Error(reply.message);
+}

@@ -1,0 +1,31 @@
+/**
+ * The import run in parallel: one Web Worker per file, launched at the same
+ * moment, each with its own database connection. Same contract as linear.ts.
+ *
+ * @example
+ * ```ts
+ * import { run } from "./parallel.ts";
+ * const [customers, products] = await run({ dataDir: "data", db: "data/hpnorton.db" });
+ * ```
+ *
+ * @module
+ */
+import { type ImportResult, toResult } from "./lib/import_file.ts";
+import { type ImportOptions, MAIN_FILES, resolveOptions } from "./lib/run_options.ts";
+import { main } from "./lib/script.ts";
+import { openStore } from "./lib/store.ts";
+import { importInWorkers } from "./lib/workers.ts";
+
+export type { ImportOptions, ImportResult };
+
+/** Imports customers.csv and products.csv simultaneously; resolves to their tuples, customers first. */
+export async function run(options: ImportOptions = {}): Promise<ImportResult[]> {
+  const since = performance.now();
+  const { dataDir, db } = resolveOptions(options);
+  // Create the tables once, before the workers race to do it.
+  await (await openStore(db)).close();
+  const jobs = MAIN_FILES.map((table) => ({ path: `${dataDir}/${table}.csv`, table }));
+  return (await importInWorkers(jobs, { db, since })).map(toResult);
+}
+
+if (import.meta.main) await main(run);

@@ -1,0 +1,58 @@
+/**
+ * Helpers for the tests: temporary folders inside the project (so that the
+ * test task's `--allow-write` can stay scoped), CSV files and table snapshots.
+ *
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import { generateDataset } from "../lib/generate.ts";
+
+/** The folder every test's temporary files live under (git-ignored). */
+export const TEST_TMP = ".test-tmp";
+
+/** A fresh temporary folder, removed by `using`. */
+export async function tempDir(): Promise<{ path: string; [Symbol.asyncDispose](): Promise<void> }> {
+  await Deno.mkdir(TEST_TMP, { recursive: true });
+  const path = await Deno.makeTempDir({ dir: TEST_TMP });
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true });
+    },
+  };
+}
+
+/** A temporary folder holding the seeded dataset of `rows` rows per file. */
+export async function datasetDir(rows = 50) {
+  const dir = await tempDir();
+  await generateDataset(dir.path, { rows });
+  return dir;
+}
+
+/** Writes `text` to `dir/name` and returns the path. */
+export async function writeFile(
+  dir: string,
+  name: string,
+  text: string | Uint8Array,
+): Promise<string> {
+  const path = `${dir}/${name}`;
+  if (typeof text === "string") await Deno.writeTextFile(path, text);
+  else await Deno.writeFile(path, text);
+  return path;
+}
+
+/** Every row of `table` in key order, read straight from the database file. */
+export function snapshot(db: string, table: string): unknown[][] {
+  const database = new DatabaseSync(db, { readOnly: true });
+  try {
+    const rows = database.prepare(`SELECT * FROM "${table}" ORDER BY 1`).all();
+    return rows.map((row) => Object.values(row as Record<string, unknown>));
+  } finally {
+    database.close();
+  }
+}
+
+/** The row count of `table`, read straight from the database file. */
+export function countRows(db: string, table: string): number {
+  return snapshot(db, table).length;
+}

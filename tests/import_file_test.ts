@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { ImportError } from "../lib/errors.ts";
+import { importFile } from "../lib/import_file.ts";
+import { openStore } from "../lib/store.ts";
+import { datasetDir, snapshot, tempDir, writeFile } from "./helpers.ts";
+
+const CUSTOMERS = "user_id,name,address,zip_code,phone_number,email\n";
+const PRODUCTS = "product_id,description,product_type,quantity_available\n";
+
+Deno.test("importFile() reads columns in any order and quoted values intact", async () => {
+  await using dir = await tempDir();
+  const path = await writeFile(
+    dir.path,
+    "c.csv",
+    "\ufeffemail,user_id,name,address,zip_code,phone_number\r\n" +
+      'a@x.com,C1,"Lee, Ann","1 Main St, Apt 2\r\nSeattle, WA",98101,555-1\r\n',
+  );
+  const store = await openStore(`${dir.path}/t.db`);
+  const report = await importFile(store, path);
+  await store.close();
+  assert.equal(report.table, "customers");
+  assert.deepEqual([report.processed, report.before, report.after], [1, 0, 1]);
+  assert.deepEqual(snapshot(`${dir.path}/t.db`, "customers"), [
+    ["C1", "Lee, Ann", "1 Main St, Apt 2\r\nSeattle, WA", "98101", "555-1", "a@x.com"],
+  ]);
+});
+
+Deno.test("importFile() refuses bad input whole, naming the file and line", async (t) => {
+  await using data = await datasetDir(10);
+  await using dir = await tempDir();
+  const db = `${dir.path}/t.db`;
+  const store = await openStore(db);
+  await importFile(store, `${data.path}/customers.csv`);
+  await importFile(store, `${data.path}/products.csv`);
+  const before = { customers: snapshot(db, "customers"), products: snapshot(db, "products") };
+  const cases: { name: string; text: string; error: RegExp }[] = [
+    {
+      name: "too few fields",
+      text: CUSTOMERS + "C7,a,b,c,d,e\nC8,a,b,c\n",
+      error: /line 3 has 4 fields, expected 6/,
+    },
+    {
+      name: "too many fields",
+      text: PRODUCTS + "P1,a,b,1,extra\n",
+      error: /line 2 has 5 fields, expected 4/,
+    },
+    {
+      name: "an empty key",
+      text: CUSTOMERS + "C7,a,b,c,d,e\n ,a,b,c,d,e\n",
+      error: /line 3 has an empty user_id/,
+    },
+    {
+      name: "a negative quantity",
+      text: PRODUCTS + "P1,a,b,-2\n",
+      error: /line 2 has quantity_available "-2", which is not a whole number >= 0/,
+    },
+    {
+      name: "a fractional quantity",
+      text: PRODUCTS + "P1,a,b,1.5\n",
+      error: /line 2 has quantity_available "1.5"/,
+    },
+    {
+      name: "a duplicate key",
+      text: PRODUCTS + "P1,a,b,1\nP2,a,b,1\nP1,c,d,2\n",
+      error: /line 4 repeats product_id "P1" of line 2/,
+    },
+    {
+      name: "a malformed quote",
+      text: PRODUCTS + 'P1,"a"b,c,1\n',
+      error: /line 2 has text after the closing quote/,
+    },
+    {
+      name: "an unknown column",
+      text: "product_id,description,product_type,quantity_available,color\n",
+      error: /line 1 has unknown column "color"/,
+    },
+  ];
+  for (const { name, text, error } of cases) {
+    await t.step(`rejects ${name} and leaves both tables as they were`, async () => {
+      const path = await writeFile(dir.path, "bad.csv", text);
+      const table = text.startsWith("user_id") ? "customers" : "products";
+      await assert.rejects(importFile(store, path, { table }), (e: Error) => {
+        assert.ok(e instanceof ImportError);
+        assert.match(e.message, /^Cannot import ".*bad\.csv": /);
+        assert.match(e.message, error);
+        return true;
+      });
+      assert.deepEqual(snapshot(db, "customers"), before.customers);
+      assert.deepEqual(snapshot(db, "products"), before.products);
+    });
+  }
+  await store.close();
+});
+
+Deno.test("importFile() refuses rentals that name a missing customer or product", async () => {
+  await using data = await datasetDir(10);
+  await using dir = await tempDir();
+  const store = await openStore(`${dir.path}/t.db`);
+  await importFile(store, `${data.path}/customers.csv`);
+  await importFile(store, `${data.path}/products.csv`);
+  const ok = await importFile(store, `${data.path}/rentals.csv`);
+  assert.equal(ok.after, 10);
+  const path = await writeFile(
+    dir.path,
+    "r.csv",
+    "rental_id,product_id,user_id\nR1,P000001,C000001\nR2,P000002,C999\n",
+  );
+  await assert.rejects(
+    importFile(store, path),
+    /line 3 has user_id "C999", which is not in customers/,
+  );
+  await store.close();
+});
