@@ -13,7 +13,6 @@
 import { type ImportResult, toResult } from "./lib/import_file.ts";
 import { type ImportOptions, MAIN_FILES, resolveOptions } from "./lib/run_options.ts";
 import { main } from "./lib/script.ts";
-import { openStore } from "./lib/store.ts";
 import { importInWorkers } from "./lib/workers.ts";
 
 export type { ImportOptions, ImportResult };
@@ -22,8 +21,6 @@ export type { ImportOptions, ImportResult };
 export async function run(options: ImportOptions = {}): Promise<ImportResult[]> {
   const since = performance.now();
   const { dataDir, db } = resolveOptions(options);
-  // Create the tables once, before the workers race to do it.
-  await (await openStore(db)).close();
   const jobs = MAIN_FILES.map((table) => ({ path: `${dataDir}/${table}.csv`, table }));
   return (await importInWorkers(jobs, { db, since })).map(toResult);
 }

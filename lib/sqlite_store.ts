@@ -2,22 +2,37 @@
  * The SQLite store, on Deno's built-in `node:sqlite`. It is the only place that
  * sets pragmas and the only place that writes SQL for SQLite.
  *
+ * Layout: each table lives in a database file of its own, named from the
+ * location (`data/hpnorton.db` means `data/hpnorton.customers.db`,
+ * `data/hpnorton.products.db` and `data/hpnorton.rentals.db`). SQLite allows one
+ * writer per file, so imports of different tables write truly in parallel and
+ * never wait for each other (measured in bench/, reasoned in findings.txt).
+ * Each file has its own connection. The files are not ATTACHed: `BEGIN
+ * IMMEDIATE` would then lock every attached file, and Deno disables ATTACH for
+ * processes whose file permissions are scoped. The queries that span tables
+ * (renters of a product) read each table's file in turn instead.
+ *
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { type Table, TABLES } from "./schema.ts";
-import type { Reference } from "./schema.ts";
-import type { Store, Value, Writer } from "./store.ts";
+import { getTable, type Reference, type Table, type TableName } from "./schema.ts";
+import type { Customer, Product, Store, Value, Writer } from "./store.ts";
 
 /**
  * How long a writer waits for another writer's lock before SQLITE_BUSY. An
  * import of a million rows holds its table's lock for a few seconds, so
- * concurrent imports must be able to queue behind it.
+ * concurrent imports of one table must be able to queue behind each other.
  */
 export const BUSY_TIMEOUT_MS = 60_000;
 
 /** Rows per multi-row INSERT statement (measured: see bench/). */
 export const ROWS_PER_STATEMENT = 64;
+
+/** The database file that holds `table` for the store at `location`. */
+export function tableFile(location: string, table: TableName): string {
+  const match = /^(.*?)(\.(?:db|sqlite3?))?$/.exec(location)!;
+  return `${match[1]}.${table}${match[2] ?? ".db"}`;
+}
 
 /** Quotes an SQL identifier; identifiers come from the schema, never from CSV text. */
 function id(name: string): string {
@@ -42,60 +57,80 @@ function upsertSql(table: Table, rows: number): string {
     ` ON CONFLICT(${id(table.key)}) DO UPDATE SET ${updates}`;
 }
 
-/** A store in one SQLite database file. */
-export class SqliteStore implements Store {
-  readonly location: string;
-  #db: DatabaseSync;
+/** Opens a database file with the store's pragmas. */
+function connect(path: string): DatabaseSync {
+  const db = new DatabaseSync(path);
+  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = FULL");
+  db.exec("PRAGMA cache_size = -32768");
+  return db;
+}
+
+/** One table's file and the statements prepared on it. */
+class TableConnection {
+  readonly db: DatabaseSync;
   #statements = new Map<string, StatementSync>();
 
-  /** Opens (or creates) the database file at `location` and its tables. */
-  constructor(location: string) {
-    this.location = location;
-    this.#db = new DatabaseSync(location);
-    this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    this.#db.exec("PRAGMA journal_mode = WAL");
-    this.#db.exec("PRAGMA synchronous = FULL");
-    this.#db.exec("PRAGMA cache_size = -32768");
-    this.#db.exec("BEGIN IMMEDIATE");
-    for (const table of TABLES) this.#db.exec(createSql(table));
-    this.#db.exec("COMMIT");
+  constructor(path: string, table?: Table) {
+    this.db = connect(path);
+    if (table !== undefined) this.db.exec(createSql(table));
   }
 
-  #prepare(sql: string): StatementSync {
+  prepare(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
     if (statement === undefined) {
-      statement = this.#db.prepare(sql);
+      statement = this.db.prepare(sql);
       this.#statements.set(sql, statement);
     }
     return statement;
   }
+}
+
+/** A store of SQLite files, one per table, beside a main file. */
+export class SqliteStore implements Store {
+  readonly location: string;
+  #tables = new Map<TableName, TableConnection>();
+
+  /** Opens (or creates) the store at `location`. */
+  constructor(location: string) {
+    this.location = location;
+  }
+
+  #table(table: Table): TableConnection {
+    let connection = this.#tables.get(table.name);
+    if (connection === undefined) {
+      connection = new TableConnection(tableFile(this.location, table.name), table);
+      this.#tables.set(table.name, connection);
+    }
+    return connection;
+  }
 
   count(table: Table): Promise<number> {
-    const row = this.#prepare(`SELECT COUNT(*) AS n FROM ${id(table.name)}`).get() as {
-      n: number;
-    };
-    return Promise.resolve(row.n);
+    const statement = this.#table(table).prepare(`SELECT COUNT(*) AS n FROM ${id(table.name)}`);
+    return Promise.resolve((statement.get() as { n: number }).n);
   }
 
   async write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T> {
-    this.#db.exec("BEGIN IMMEDIATE");
+    const connection = this.#table(table);
+    connection.db.exec("BEGIN IMMEDIATE");
     try {
-      const result = await body(this.#writer(table));
-      this.#db.exec("COMMIT");
+      const result = await body(this.#writer(connection, table));
+      connection.db.exec("COMMIT");
       return result;
     } catch (error) {
-      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      if (connection.db.isTransaction) connection.db.exec("ROLLBACK");
       throw error;
     }
   }
 
-  #writer(table: Table): Writer {
+  #writer(connection: TableConnection, table: Table): Writer {
     const width = table.columns.length;
-    const full = this.#prepare(upsertSql(table, ROWS_PER_STATEMENT));
+    const full = connection.prepare(upsertSql(table, ROWS_PER_STATEMENT));
+    const params: Value[] = new Array(ROWS_PER_STATEMENT * width);
     return {
       upsert: (rows: Value[][]) => {
         let i = 0;
-        const params: Value[] = new Array(ROWS_PER_STATEMENT * width);
         for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
           for (let r = 0; r < ROWS_PER_STATEMENT; r++) {
             const row = rows[i + r];
@@ -104,13 +139,13 @@ export class SqliteStore implements Store {
           full.run(...params);
         }
         if (i < rows.length) {
-          const single = this.#prepare(upsertSql(table, 1));
+          const single = connection.prepare(upsertSql(table, 1));
           for (; i < rows.length; i++) single.run(...rows[i]);
         }
       },
       missing: (reference: Reference, keys: string[]) => {
-        const target = TABLES.find((t) => t.name === reference.table)!;
-        const exists = this.#prepare(
+        const target = getTable(reference.table);
+        const exists = this.#table(target).prepare(
           `SELECT 1 FROM ${id(target.name)} WHERE ${id(target.key)} = ?`,
         );
         return keys.filter((key) => exists.get(key) === undefined);
@@ -118,12 +153,34 @@ export class SqliteStore implements Store {
     };
   }
 
-  query<T>(sql: string, params: Value[] = []): Promise<T[]> {
-    return Promise.resolve(this.#prepare(sql).all(...params) as T[]);
+  availableProducts(): Promise<Product[]> {
+    const products = getTable("products");
+    const statement = this.#table(products).prepare(
+      `SELECT * FROM ${id(products.name)} WHERE "quantity_available" > 0 ORDER BY "product_id"`,
+    );
+    return Promise.resolve(statement.all() as unknown as Product[]);
+  }
+
+  renters(productId: string): Promise<Customer[]> {
+    const rentals = getTable("rentals");
+    const customers = getTable("customers");
+    const ids = this.#table(rentals).prepare(
+      `SELECT DISTINCT "user_id" FROM ${id(rentals.name)} WHERE "product_id" = ?`,
+    ).all(productId) as { user_id: string }[];
+    const customer = this.#table(customers).prepare(
+      `SELECT * FROM ${id(customers.name)} WHERE "user_id" = ?`,
+    );
+    const found = ids.map(({ user_id }) => customer.get(user_id) as Customer | undefined);
+    return Promise.resolve(
+      found.filter((c): c is Customer => c !== undefined).sort((a, b) =>
+        a.user_id < b.user_id ? -1 : 1
+      ),
+    );
   }
 
   close(): Promise<void> {
-    this.#db.close();
+    for (const connection of this.#tables.values()) connection.db.close();
+    this.#tables.clear();
     return Promise.resolve();
   }
 }

@@ -12,6 +12,34 @@ import { SqliteStore } from "./sqlite_store.ts";
 /** A stored value: text or a whole number. */
 export type Value = string | number;
 
+/** A row of the products table. */
+export interface Product {
+  /** The key. */
+  product_id: string;
+  /** What it is. */
+  description: string;
+  /** Its kind: livingroom, bedroom, kitchen, office … */
+  product_type: string;
+  /** Units available for rent; 0 means not available. */
+  quantity_available: number;
+}
+
+/** A row of the customers table. */
+export interface Customer {
+  /** The key. */
+  user_id: string;
+  /** Full name. */
+  name: string;
+  /** Postal address. */
+  address: string;
+  /** Zip code. */
+  zip_code: string;
+  /** Phone number. */
+  phone_number: string;
+  /** E-mail address. */
+  email: string;
+}
+
 /** Writes inside one table's transaction. */
 export interface Writer {
   /** Inserts `rows` (values in the table's column order), updating rows whose key exists. */
@@ -31,8 +59,10 @@ export interface Store {
    * resolves and rolls back, leaving the table as it was, when `body` throws.
    */
   write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T>;
-  /** Rows of a read-only query; `sql` comes from the code, values are bound. */
-  query<T>(sql: string, params?: Value[]): Promise<T[]>;
+  /** Products with a quantity above 0, by product_id. */
+  availableProducts(): Promise<Product[]>;
+  /** Customers who rented the product `productId`, by user_id. */
+  renters(productId: string): Promise<Customer[]>;
   /** Closes the connection. */
   close(): Promise<void>;
 }

@@ -6,6 +6,8 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { generateDataset } from "../lib/generate.ts";
+import type { TableName } from "../lib/schema.ts";
+import { tableFile } from "../lib/sqlite_store.ts";
 
 /** The folder every test's temporary files live under (git-ignored). */
 export const TEST_TMP = ".test-tmp";
@@ -41,9 +43,14 @@ export async function writeFile(
   return path;
 }
 
-/** Every row of `table` in key order, read straight from the database file. */
-export function snapshot(db: string, table: string): unknown[][] {
-  const database = new DatabaseSync(db, { readOnly: true });
+/** Every row of `table` in key order, read straight from its file (none if there is no file). */
+export function snapshot(db: string, table: TableName): unknown[][] {
+  try {
+    Deno.statSync(tableFile(db, table));
+  } catch {
+    return [];
+  }
+  const database = new DatabaseSync(tableFile(db, table), { readOnly: true });
   try {
     const rows = database.prepare(`SELECT * FROM "${table}" ORDER BY 1`).all();
     return rows.map((row) => Object.values(row as Record<string, unknown>));
@@ -53,6 +60,6 @@ export function snapshot(db: string, table: string): unknown[][] {
 }
 
 /** The row count of `table`, read straight from the database file. */
-export function countRows(db: string, table: string): number {
+export function countRows(db: string, table: TableName): number {
   return snapshot(db, table).length;
 }

@@ -87,7 +87,7 @@ Deno.test("linear and parallel give identical tables", async () => {
   const viaLinear = await linear.run({ dataDir: data.path, db: a });
   const viaParallel = await parallel.run({ dataDir: data.path, db: b });
   assert.deepEqual(viaLinear.map((r) => r.slice(0, 3)), viaParallel.map((r) => r.slice(0, 3)));
-  for (const table of ["customers", "products"]) {
+  for (const table of ["customers", "products"] as const) {
     assert.deepEqual(snapshot(a, table), snapshot(b, table));
   }
 });
