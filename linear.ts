@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { importFile, type ImportResult, toResult } from "./lib/import_file.ts";
+import { importFile, type ImportResult } from "./lib/import_file.ts";
+import { toResult } from "./lib/result.ts";
 import { openStore } from "./lib/store.ts";
 import { type ImportOptions, MAIN_FILES, resolveOptions } from "./lib/run_options.ts";
 import { main } from "./lib/script.ts";

@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { type ImportResult, toResult } from "./lib/import_file.ts";
+import type { ImportResult } from "./lib/import_file.ts";
+import { toResult } from "./lib/result.ts";
 import { type ImportOptions, MAIN_FILES, resolveOptions } from "./lib/run_options.ts";
 import { main } from "./lib/script.ts";
 import { importInWorkers } from "./lib/workers.ts";

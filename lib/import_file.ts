@@ -41,11 +41,6 @@ export interface ImportFileOptions {
   signal?: AbortSignal;
 }
 
-/** Converts a report to the tuple of the assignment. */
-export function toResult(report: ImportReport): ImportResult {
-  return [report.processed, report.before, report.after, report.seconds];
-}
-
 /**
  * Imports the CSV file at `path` into its table of `store` in one transaction:
  * new keys are inserted, existing keys updated. On any bad row it throws an

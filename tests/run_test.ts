@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as linear from "../linear.ts";
 import * as parallel from "../parallel.ts";
+import { parseFlags } from "../lib/script.ts";
 import { countRows, datasetDir, snapshot, tempDir, writeFile } from "./helpers.ts";
 
 const MODES = { linear: linear.run, parallel: parallel.run };
@@ -113,4 +114,16 @@ Deno.test("parallel.run() rejects naming a missing file", async () => {
     parallel.run({ dataDir: data.path, db: `${dir.path}/test.db` }),
     /Cannot import ".*products\.csv": file not found/,
   );
+});
+
+Deno.test("parseFlags() reads --data-dir, --db and --json, and refuses unknown or empty options", () => {
+  assert.deepEqual(parseFlags(["--data-dir", "d", "--db=x.db", "--json"]), {
+    dataDir: "d",
+    db: "x.db",
+    json: true,
+    help: false,
+  });
+  assert.throws(() => parseFlags(["--fast"]), /Unknown option "--fast"/);
+  assert.throws(() => parseFlags(["--db"]), /Option "--db" needs a value/);
+  assert.throws(() => parseFlags(["--json=yes"]), /Unknown option "--json=yes"/);
 });
