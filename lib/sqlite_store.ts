@@ -39,7 +39,8 @@ function id(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-function createSql(table: Table): string {
+/** The CREATE TABLE statement of `table` (also used by the benchmark's sqlite3 reference). */
+export function createSql(table: Table): string {
   const columns = table.columns.map((c, i) =>
     `${id(c.name)} ${c.type} NOT NULL${i === 0 ? " PRIMARY KEY" : ""}`
   );

@@ -1,0 +1,1 @@
+// The start-up floor: Deno starting and exiting with nothing to do.

@@ -1,0 +1,150 @@
+/**
+ * `deno task profile`: real profile data. Runs the linear import and the
+ * baseline under Deno's V8 profiler on the 1,000-row data and on a
+ * 1,000,000-row pair (writing the Markdown reports and flame graphs to
+ * docs/profile/), then measures in code where the linear import's time goes,
+ * phase by phase and file by file (docs/profile/phases.json).
+ *
+ * @module
+ */
+import { importFile, type ImportTimings } from "../lib/import_file.ts";
+import { MAIN_FILES } from "../lib/run_options.ts";
+import { openStore } from "../lib/store.ts";
+import { datasetFor, sizeLabel } from "./datasets.ts";
+
+const OUT = "docs/profile";
+const SCRATCH = ".bench-tmp/profile";
+const PROFILED = [
+  { name: "linear", script: "linear.ts" },
+  { name: "baseline", script: "bench/baseline.ts" },
+];
+const PROFILE_SIZES = [1_000, 1_000_000];
+const PHASE_RUNS = 3;
+
+/** Per file and phase, the median milliseconds over the runs. */
+export interface PhaseReport {
+  /** Rows per file. */
+  rows: number;
+  /** File name, e.g. customers. */
+  file: string;
+  /** Reading the bytes alone (a separate pass). */
+  read: number;
+  /** Parsing, without the reading. */
+  parse: number;
+  /** Opening the table, locking it and counting its rows. */
+  begin: number;
+  /** Converting and checking rows. */
+  validate: number;
+  /** Executing the upserts. */
+  insert: number;
+  /** Committing. */
+  commit: number;
+}
+
+async function profileRun(script: string, dataDir: string, name: string): Promise<void> {
+  const dir = `${SCRATCH}/${name}`;
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(dir, { recursive: true });
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--cpu-prof",
+      `--cpu-prof-dir=${dir}`,
+      "--cpu-prof-md",
+      "--cpu-prof-flamegraph",
+      "--allow-read",
+      `--allow-write=${dir}`,
+      script,
+      "--data-dir",
+      dataDir,
+      "--db",
+      `${dir}/profile.db`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(`Profiling "${script}" failed: ${new TextDecoder().decode(output.stderr)}`);
+  }
+  for await (const entry of Deno.readDir(dir)) {
+    const extension = /\.(md|svg)$/.exec(entry.name)?.[1];
+    if (extension !== undefined) {
+      await Deno.copyFile(`${dir}/${entry.name}`, `${OUT}/${name}.${extension}`);
+    }
+  }
+  console.log(`${OUT}/${name}.md, ${OUT}/${name}.svg`);
+}
+
+async function readOnly(path: string): Promise<number> {
+  const started = performance.now();
+  using file = await Deno.open(path);
+  const buffer = new Uint8Array(1 << 18);
+  while (await file.read(buffer) !== null) { /* the bytes alone */ }
+  return performance.now() - started;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Measures the phases of the linear import of `rows` rows per file. */
+export async function measurePhases(rows: number, runs = PHASE_RUNS): Promise<PhaseReport[]> {
+  const dataDir = await datasetFor(rows);
+  const samples = new Map<string, { read: number[]; timings: ImportTimings[] }>();
+  for (let run = 0; run < runs; run++) {
+    const dir = `${SCRATCH}/phases`;
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await Deno.mkdir(dir, { recursive: true });
+    const store = await openStore(`${dir}/phases.db`);
+    try {
+      for (const file of MAIN_FILES) {
+        const path = `${dataDir}/${file}.csv`;
+        const read = await readOnly(path);
+        const timings: ImportTimings = { parse: 0, begin: 0, validate: 0, insert: 0, commit: 0 };
+        await importFile(store, path, { table: file, timings });
+        const entry = samples.get(file) ?? { read: [], timings: [] };
+        entry.read.push(read);
+        entry.timings.push(timings);
+        samples.set(file, entry);
+      }
+    } finally {
+      await store.close();
+    }
+  }
+  return [...samples].map(([file, { read, timings }]) => {
+    const phase = (key: keyof ImportTimings) => median(timings.map((t) => t[key]));
+    const readMs = median(read);
+    return {
+      rows,
+      file,
+      read: readMs,
+      parse: Math.max(0, phase("parse") - readMs),
+      begin: phase("begin"),
+      validate: phase("validate"),
+      insert: phase("insert"),
+      commit: phase("commit"),
+    };
+  });
+}
+
+if (import.meta.main) {
+  await Deno.mkdir(OUT, { recursive: true });
+  for (const rows of PROFILE_SIZES) {
+    const dataDir = await datasetFor(rows);
+    for (const { name, script } of PROFILED) {
+      await profileRun(script, dataDir, `${name}_${sizeLabel(rows)}`);
+    }
+  }
+  const phases: PhaseReport[] = [];
+  for (const rows of PROFILE_SIZES) phases.push(...await measurePhases(rows));
+  const rounded = phases.map((p) =>
+    Object.fromEntries(
+      Object.entries(p).map(([k, v]) => [k, typeof v === "number" ? Math.round(v * 10) / 10 : v]),
+    )
+  );
+  await Deno.writeTextFile(`${OUT}/phases.json`, JSON.stringify(rounded, null, 2) + "\n");
+  console.table(rounded);
+  await Deno.remove(SCRATCH, { recursive: true }).catch(() => {});
+}

@@ -1,0 +1,251 @@
+/**
+ * `deno task bench`: the scaling benchmark. For each size it runs every
+ * variant as a whole process, alternating the variants round by round so that
+ * a noisy neighbour hurts them alike, and writes bench/results.json: every run,
+ * medians, ratios against linear, peak memory, and the machine.
+ *
+ * Variants: `floor` (Deno starting and exiting: the start-up floor),
+ * `baseline` (bench/baseline.ts, the typical first version), `linear`,
+ * `parallel`, and `sqlite3` (the sqlite3 shell's `.import` into the same schema,
+ * where the shell is installed).
+ *
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import { getTable } from "../lib/schema.ts";
+import { createSql } from "../lib/sqlite_store.ts";
+import { datasetFor, sizeLabel, SIZES } from "./datasets.ts";
+import { crossover, median } from "./stats.ts";
+
+const SCRATCH = ".bench-tmp/run";
+const OUT = "bench/results.json";
+
+/** One measured process. */
+export interface BenchRun {
+  variant: string;
+  rows: number;
+  round: number;
+  seconds: number;
+  peakRssMiB: number | null;
+}
+
+/** Medians of one variant at one size. */
+export interface BenchSummary {
+  variant: string;
+  rows: number;
+  runs: number;
+  medianSeconds: number;
+  minSeconds: number;
+  maxSeconds: number;
+  medianPeakRssMiB: number | null;
+  /** Median seconds over linear's median seconds at the same size. */
+  ratioToLinear: number;
+  /** Data rows per second over both files (rows × 2 / median seconds). */
+  rowsPerSecond: number;
+}
+
+/** The whole results file. */
+export interface BenchResults {
+  date: string;
+  machine: Record<string, string | number>;
+  sizes: number[];
+  runs: BenchRun[];
+  summary: BenchSummary[];
+  /** Rows per file above which parallel beats linear (interpolated), or null. */
+  crossoverRows: number | null;
+}
+
+interface Variant {
+  name: string;
+  command: (dataDir: string, db: string) => string[];
+}
+
+const DENO = Deno.execPath();
+const RW = ["--allow-read", `--allow-write=${SCRATCH}`];
+
+const VARIANTS: Variant[] = [
+  { name: "floor", command: () => [DENO, "run", "bench/empty.ts"] },
+  {
+    name: "baseline",
+    command: (dir, db) => [DENO, "run", ...RW, "bench/baseline.ts", "--data-dir", dir, "--db", db],
+  },
+  {
+    name: "linear",
+    command: (dir, db) => [DENO, "run", ...RW, "linear.ts", "--data-dir", dir, "--db", db],
+  },
+  {
+    name: "parallel",
+    command: (dir, db) => [DENO, "run", ...RW, "parallel.ts", "--data-dir", dir, "--db", db],
+  },
+];
+
+/** The sqlite3 shell's commands for importing both files into one database. */
+function sqlite3Script(dataDir: string): string {
+  const lines = [".bail on", "PRAGMA journal_mode = WAL;"];
+  for (const name of ["customers", "products"]) {
+    lines.push(createSql(getTable(name)) + ";");
+    lines.push(`.import --csv --skip 1 ${dataDir}/${name}.csv ${name}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+async function which(command: string): Promise<string | undefined> {
+  for (const dir of (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":")) {
+    try {
+      await Deno.stat(`${dir}/${command}`);
+      return `${dir}/${command}`;
+    } catch { /* not here */ }
+  }
+  return undefined;
+}
+
+async function measure(
+  argv: string[],
+  stdin: string | undefined,
+  time: string | undefined,
+): Promise<{ seconds: number; peakRssMiB: number | null }> {
+  const timeFile = `${SCRATCH}/time.txt`;
+  const full = time === undefined ? argv : [time, "-f", "%M", "-o", timeFile, ...argv];
+  const started = performance.now();
+  const child = new Deno.Command(full[0], {
+    args: full.slice(1),
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  const output = await child.output();
+  const seconds = (performance.now() - started) / 1000;
+  if (!output.success) {
+    throw new Error(`"${argv.join(" ")}" failed: ${new TextDecoder().decode(output.stderr)}`);
+  }
+  const kib = time === undefined ? NaN : Number((await Deno.readTextFile(timeFile)).trim());
+  return { seconds, peakRssMiB: Number.isFinite(kib) ? Math.round(kib / 102.4) / 10 : null };
+}
+
+async function machine(sqlite3: string | undefined): Promise<Record<string, string | number>> {
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const meminfo = await Deno.readTextFile("/proc/meminfo").catch(() => "");
+  const db = new DatabaseSync(":memory:");
+  const sqlite = (db.prepare("SELECT sqlite_version() AS v").get() as { v: string }).v;
+  db.close();
+  const info: Record<string, string | number> = {
+    cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? "unknown",
+    cores: navigator.hardwareConcurrency,
+    memoryGiB: Math.round(Number(/MemTotal:\s*(\d+)/.exec(meminfo)?.[1] ?? 0) / 1048576),
+    os: `${Deno.build.os} ${Deno.build.arch}`,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    sqlite,
+  };
+  if (sqlite3 !== undefined) {
+    const out = await new Deno.Command(sqlite3, { args: ["--version"], stdout: "piped" }).output();
+    info.sqlite3Shell = new TextDecoder().decode(out.stdout).split(" ")[0];
+  }
+  return info;
+}
+
+function summarize(runs: BenchRun[], sizes: number[]): BenchSummary[] {
+  const summary: BenchSummary[] = [];
+  for (const rows of sizes) {
+    const at = runs.filter((r) => r.rows === rows);
+    const linear = median(at.filter((r) => r.variant === "linear").map((r) => r.seconds));
+    for (const variant of [...new Set(at.map((r) => r.variant))]) {
+      const mine = at.filter((r) => r.variant === variant);
+      const seconds = mine.map((r) => r.seconds);
+      const rss = mine.map((r) => r.peakRssMiB).filter((m): m is number => m !== null);
+      const med = median(seconds);
+      summary.push({
+        variant,
+        rows,
+        runs: mine.length,
+        medianSeconds: med,
+        minSeconds: Math.min(...seconds),
+        maxSeconds: Math.max(...seconds),
+        medianPeakRssMiB: rss.length > 0 ? median(rss) : null,
+        ratioToLinear: med / linear,
+        rowsPerSecond: Math.round((rows * 2) / med),
+      });
+    }
+  }
+  return summary;
+}
+
+function runsFor(rows: number, requested: number | undefined): number {
+  if (requested !== undefined) return requested;
+  return rows >= 1_000_000 ? 3 : rows >= 100_000 ? 5 : 10;
+}
+
+/** Runs the benchmark for `sizes` and returns (and writes) the results. */
+export async function runBench(
+  sizes: readonly number[] = SIZES,
+  options: { runs?: number; out?: string } = {},
+): Promise<BenchResults> {
+  const sqlite3 = await which("sqlite3");
+  const time = await which("time").then((t) => t ?? undefined);
+  const runs: BenchRun[] = [];
+  await Deno.mkdir(SCRATCH, { recursive: true });
+  for (const rows of sizes) {
+    const dataDir = await datasetFor(rows);
+    const rounds = runsFor(rows, options.runs);
+    for (let round = 0; round < rounds; round++) {
+      // Alternate the order too, so no variant always runs right after another.
+      const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+      const all: { name: string; argv: string[]; stdin?: string }[] = order.map((v) => ({
+        name: v.name,
+        argv: v.command(dataDir, `${SCRATCH}/db/bench.db`),
+      }));
+      if (sqlite3 !== undefined) {
+        all.push({
+          name: "sqlite3",
+          argv: [sqlite3, `${SCRATCH}/db/bench.db`],
+          stdin: sqlite3Script(dataDir),
+        });
+      }
+      for (const { name, argv, stdin } of all) {
+        await Deno.remove(`${SCRATCH}/db`, { recursive: true }).catch(() => {});
+        await Deno.mkdir(`${SCRATCH}/db`, { recursive: true });
+        const result = await measure(argv, stdin, time);
+        runs.push({ variant: name, rows, round, ...result });
+        console.error(
+          `${sizeLabel(rows).padStart(4)} round ${round + 1}/${rounds} ${name.padEnd(8)} ${
+            result.seconds.toFixed(3)
+          } s`,
+        );
+      }
+    }
+  }
+  await Deno.remove(`${SCRATCH}/db`, { recursive: true }).catch(() => {});
+  const summary = summarize(runs, [...sizes]);
+  const ratioAt = (rows: number) =>
+    summary.find((s) => s.rows === rows && s.variant === "parallel")!.ratioToLinear;
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    machine: await machine(sqlite3),
+    sizes: [...sizes],
+    runs,
+    summary,
+    crossoverRows: crossover(sizes.map((size) => ({ size, ratio: ratioAt(size) }))) ?? null,
+  };
+  await Deno.writeTextFile(options.out ?? OUT, JSON.stringify(results, null, 2) + "\n");
+  return results;
+}
+
+if (import.meta.main) {
+  const sizes = Deno.args.length > 0 ? Deno.args.map(Number) : [...SIZES];
+  const results = await runBench(sizes);
+  console.table(
+    results.summary.map((s) => ({
+      rows: s.rows,
+      variant: s.variant,
+      median: s.medianSeconds.toFixed(3),
+      "x linear": s.ratioToLinear.toFixed(2),
+      "MiB": s.medianPeakRssMiB,
+    })),
+  );
+  console.log(`crossover: ${results.crossoverRows ?? "none"} rows per file; wrote ${OUT}`);
+}
