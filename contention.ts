@@ -161,10 +161,10 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   }
 }
 
-function count(flag: string, text: string | undefined): number | undefined {
+function count(flag: string, text: string | undefined, least: number): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text)) {
-    throw new RangeError(`Invalid ${flag} "${text}": expected a whole number`);
+  if (!/^\d+$/.test(text) || Number(text) < least) {
+    throw new RangeError(`Invalid ${flag} "${text}": expected a whole number >= ${least}`);
   }
   return Number(text);
 }
