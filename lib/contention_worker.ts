@@ -173,7 +173,7 @@ function naive(request: ContentionRequest, cells: Int32Array): Session {
 /**
  * The system's writer: the store's own `write`, which opens every write
  * transaction with BEGIN IMMEDIATE under a 60-second busy timeout (see
- * lib/sqlite_store.ts), then reads and writes as the naive one does.
+ * lib/sqlite_store.ts), then reads and writes the same rows as the naive one.
  */
 async function safe(request: ContentionRequest): Promise<Session> {
   const store = await openStore(request.location);
