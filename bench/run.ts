@@ -11,10 +11,14 @@
  *
  * @module
  */
+import { cpus } from "node:os";
 import { DatabaseSync } from "node:sqlite";
 import { getTable } from "../lib/schema.ts";
 import { createSql } from "../lib/sqlite_store.ts";
 import { datasetFor, sizeLabel, SIZES } from "./datasets.ts";
+import { scalingChart } from "./chart.ts";
+import { renderFindings } from "./findings.ts";
+import { measurePhases, type PhaseReport } from "./profile.ts";
 import { crossover, median } from "./stats.ts";
 
 const SCRATCH = ".bench-tmp/run";
@@ -53,6 +57,10 @@ export interface BenchResults {
   summary: BenchSummary[];
   /** Rows per file above which parallel beats linear (interpolated), or null. */
   crossoverRows: number | null;
+  /** Where the linear import's time goes, per phase and file (medians, ms). */
+  phases: PhaseReport[];
+  /** The top functions of each committed profile (docs/profile/*.md), by name. */
+  hotSpots: Record<string, { fn: string; percent: number }[]>;
 }
 
 interface Variant {
@@ -128,15 +136,13 @@ async function measure(
 }
 
 async function machine(sqlite3: string | undefined): Promise<Record<string, string | number>> {
-  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
-  const meminfo = await Deno.readTextFile("/proc/meminfo").catch(() => "");
   const db = new DatabaseSync(":memory:");
   const sqlite = (db.prepare("SELECT sqlite_version() AS v").get() as { v: string }).v;
   db.close();
   const info: Record<string, string | number> = {
-    cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? "unknown",
+    cpu: cpus()[0]?.model ?? "unknown",
     cores: navigator.hardwareConcurrency,
-    memoryGiB: Math.round(Number(/MemTotal:\s*(\d+)/.exec(meminfo)?.[1] ?? 0) / 1048576),
+    memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
     os: `${Deno.build.os} ${Deno.build.arch}`,
     deno: Deno.version.deno,
     v8: Deno.version.v8,
@@ -173,6 +179,27 @@ function summarize(runs: BenchRun[], sizes: number[]): BenchSummary[] {
     }
   }
   return summary;
+}
+
+/** The "Top 10" line of each profile report in docs/profile, parsed. */
+async function hotSpots(): Promise<BenchResults["hotSpots"]> {
+  const spots: BenchResults["hotSpots"] = {};
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir("docs/profile")) names.push(entry.name);
+  } catch {
+    return spots; // no profile yet: `deno task profile` writes it
+  }
+  for (const name of names.sort()) {
+    if (!name.endsWith(".md")) continue;
+    const entry = { name };
+    const text = await Deno.readTextFile(`docs/profile/${entry.name}`);
+    const top = /\*\*Top 10:\*\*(.*)/.exec(text)?.[1] ?? "";
+    spots[entry.name.replace(/\.md$/, "")] = [...top.matchAll(/`([^`]+)` ([\d.]+)%/g)].map((
+      m,
+    ) => ({ fn: m[1], percent: Number(m[2]) }));
+  }
+  return spots;
 }
 
 function runsFor(rows: number, requested: number | undefined): number {
@@ -223,6 +250,9 @@ export async function runBench(
   const summary = summarize(runs, [...sizes]);
   const ratioAt = (rows: number) =>
     summary.find((s) => s.rows === rows && s.variant === "parallel")!.ratioToLinear;
+  const phaseSizes = sizes.filter((rows) => rows === 1_000 || rows === 1_000_000);
+  const phases: PhaseReport[] = [];
+  for (const rows of phaseSizes) phases.push(...await measurePhases(rows));
   const results: BenchResults = {
     date: new Date().toISOString(),
     machine: await machine(sqlite3),
@@ -230,6 +260,8 @@ export async function runBench(
     runs,
     summary,
     crossoverRows: crossover(sizes.map((size) => ({ size, ratio: ratioAt(size) }))) ?? null,
+    phases,
+    hotSpots: await hotSpots(),
   };
   await Deno.writeTextFile(options.out ?? OUT, JSON.stringify(results, null, 2) + "\n");
   return results;
@@ -247,5 +279,11 @@ if (import.meta.main) {
       "MiB": s.medianPeakRssMiB,
     })),
   );
-  console.log(`crossover: ${results.crossoverRows ?? "none"} rows per file; wrote ${OUT}`);
+  await Deno.writeTextFile("docs/scaling.svg", scalingChart(results));
+  await Deno.writeTextFile("findings.txt", renderFindings(results));
+  console.log(
+    `crossover: ${
+      results.crossoverRows ?? "none"
+    } rows per file; wrote ${OUT}, docs/scaling.svg, findings.txt`,
+  );
 }

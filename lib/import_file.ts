@@ -181,28 +181,39 @@ function columnOrder(path: string, table: Table, header: string[]): number[] {
   });
 }
 
-/** Returns a function that turns a record into a row in column order, or throws. */
+/**
+ * Returns a function that turns a record into a row in column order, or
+ * throws. When the header is in schema order (the usual case) the record array
+ * itself becomes the row, and only the columns with a conversion are touched:
+ * no allocation per row on the hot path.
+ */
 function rowConverter(path: string, table: Table, order: number[]) {
   const width = order.length;
+  const inPlace = order.every((index, c) => index === c);
+  const converted = table.columns.flatMap((column, c) =>
+    column.convert === undefined ? [] : [{ c, convert: column.convert }]
+  );
+  const fail = (record: string[], c: number, error: unknown, line: number) => {
+    const name = table.columns[c].name;
+    const field = record[order[c]];
+    return new ImportError(
+      path,
+      field.trim() === ""
+        ? `has an empty ${name}`
+        : `has ${name} "${field}", which ${(error as Error).message}`,
+      { line },
+    );
+  };
   return (record: string[], line: number): Value[] => {
     if (record.length !== width) {
       throw new ImportError(path, `has ${record.length} fields, expected ${width}`, { line });
     }
-    const row: Value[] = new Array(width);
-    for (let c = 0; c < width; c++) {
-      const column = table.columns[c];
-      const field = record[order[c]];
+    const row: Value[] = inPlace ? record : order.map((index) => record[index]);
+    for (const { c, convert } of converted) {
       try {
-        row[c] = column.convert(field);
+        row[c] = convert(row[c] as string);
       } catch (error) {
-        const reason = (error as Error).message;
-        throw new ImportError(
-          path,
-          field.trim() === ""
-            ? `has an empty ${column.name}`
-            : `has ${column.name} "${field}", which ${reason}`,
-          { line },
-        );
+        throw fail(record, c, error, line);
       }
     }
     return row;

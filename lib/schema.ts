@@ -14,8 +14,8 @@ export interface Column {
   readonly name: string;
   /** SQL type. */
   readonly type: "TEXT" | "INTEGER";
-  /** Turns the CSV field into the stored value, or throws a reason. */
-  readonly convert: Convert;
+  /** Turns the CSV field into the stored value, or throws a reason; absent: stored as read. */
+  readonly convert?: Convert;
 }
 
 /** A foreign key: `column` must name an existing row of `table`. */
@@ -48,10 +48,6 @@ function key(field: string): string {
   return value;
 }
 
-function text(field: string): string {
-  return field;
-}
-
 /** A whole number >= 0 that JavaScript and SQLite hold exactly. */
 function quantity(field: string): number {
   const value = field.trim();
@@ -63,8 +59,8 @@ function quantity(field: string): number {
   return number;
 }
 
-function column(name: string, convert: Convert = text, type: Column["type"] = "TEXT"): Column {
-  return { name, type, convert };
+function column(name: string, convert?: Convert, type: Column["type"] = "TEXT"): Column {
+  return convert === undefined ? { name, type } : { name, type, convert };
 }
 
 function table(

@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { renderFindings } from "../bench/findings.ts";
+import type { BenchResults } from "../bench/run.ts";
+import { crossover, median } from "../bench/stats.ts";
+
+Deno.test("median() takes the middle value, or the mean of the middle two", () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.throws(() => median([]), /no values/);
+});
+
+Deno.test("crossover() interpolates in log(size) where the ratio falls below 1", () => {
+  assert.equal(crossover([{ size: 1_000, ratio: 2 }, { size: 10_000, ratio: 1.5 }]), undefined);
+  // Halfway between 1.5 and 0.5 in the ratio is halfway in log10: 10^3.5.
+  assert.equal(
+    crossover([{ size: 1_000, ratio: 1.5 }, { size: 10_000, ratio: 0.5 }]),
+    Math.round(10 ** 3.5),
+  );
+  assert.equal(crossover([{ size: 1_000, ratio: 0.9 }]), 1_000);
+});
+
+Deno.test("findings.txt is exactly what bench/findings.ts renders from bench/results.json", async () => {
+  const results = JSON.parse(await Deno.readTextFile("bench/results.json")) as BenchResults;
+  assert.equal(await Deno.readTextFile("findings.txt"), renderFindings(results));
+});
