@@ -39,32 +39,36 @@ export async function estimateRows(path: string): Promise<number> {
 }
 
 interface Tracked {
-  label: string;
+  bar: SingleBar;
   total: number;
-  bar?: SingleBar;
   started?: { time: number; rows: number };
 }
 
-/** One bar per tracked file, drawn on first progress; call {@linkcode ImportProgress.stop} at the end. */
+/** One bar per tracked file, in the given order; call {@linkcode ImportProgress.stop} at the end. */
 export class ImportProgress<K> {
   #bars: MultiBar;
   #tracked = new Map<K, Tracked>();
 
-  /** Creates bars for `files` (label and estimated rows), keyed by `key`. */
+  /** Draws a waiting bar for each of `files` (label and estimated rows), keyed by `key`. */
   constructor(files: readonly { key: K; label: string; total: number }[]) {
-    const width = Math.max(...files.map((f) => f.label.length));
-    for (const { key, label, total } of files) {
-      this.#tracked.set(key, { label: label.padEnd(width), total });
-    }
     this.#bars = new MultiBar({
       format:
-        "{file} [{bar}] {percentage}% | {value}/{total} rows | {speed} rows/s | ETA {eta_formatted}",
+        "{file} [{bar}] {percentage}% | {value}/{total} rows | {speed} rows/s | ETA {remaining}",
       formatValue: (value, _options, type) =>
         type === "value" || type === "total" ? NUMBER.format(value) : String(value),
       barsize: 24,
-      hideCursor: true,
-      etaBuffer: 20,
+      // A hidden cursor would stay hidden after Ctrl-C (the bars get no chance to stop).
+      hideCursor: false,
     });
+    const width = Math.max(...files.map((f) => f.label.length));
+    for (const { key, label, total } of files) {
+      const bar = this.#bars.create(total, 0, {
+        file: label.padEnd(width),
+        speed: "-",
+        remaining: "-",
+      });
+      this.#tracked.set(key, { bar, total });
+    }
   }
 
   /** Moves the bar of `key` to `rows` done; ignores untracked keys. */
@@ -72,27 +76,37 @@ export class ImportProgress<K> {
     const tracked = this.#tracked.get(key);
     if (tracked === undefined) return;
     const now = performance.now();
-    tracked.started ??= { time: now, rows };
-    tracked.bar ??= this.#bars.create(tracked.total, 0, { file: tracked.label, speed: "-" });
+    if (tracked.started === undefined) {
+      // The rate counts from the file's first batch, not from when its bar was drawn.
+      tracked.started = { time: now, rows };
+      tracked.bar.update(rows);
+      return;
+    }
     // The total is an estimate: never let the bar run past it.
     if (rows > tracked.total) tracked.bar.setTotal(tracked.total = rows);
-    const seconds = (now - tracked.started.time) / 1000;
-    const speed = seconds > 0 ? NUMBER.format((rows - tracked.started.rows) / seconds) : "-";
-    tracked.bar.update(rows, { speed });
+    const rate = (rows - tracked.started.rows) / ((now - tracked.started.time) / 1000);
+    const remaining = rate > 0 ? duration((tracked.total - rows) / rate) : "-";
+    tracked.bar.update(rows, { speed: NUMBER.format(rate), remaining });
   }
 
   /** Marks `key` finished at `rows` (its true count). */
   finish(key: K, rows: number): void {
     const tracked = this.#tracked.get(key);
-    if (tracked?.bar === undefined) return;
+    if (tracked === undefined) return;
     tracked.bar.setTotal(rows);
-    tracked.bar.update(rows);
+    tracked.bar.update(rows, { remaining: "0s" });
   }
 
   /** Draws the bars one last time and releases the terminal. */
   stop(): void {
     this.#bars.stop();
   }
+}
+
+/** `seconds` as `42s` or `3m07s`. */
+function duration(seconds: number): string {
+  const s = Math.ceil(seconds);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
 }
 
 /**
