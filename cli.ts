@@ -70,7 +70,7 @@ export function createProgram(): Command {
       new Option("--table <name>", "import every file into this table, whatever its header")
         .choices(TABLES.map((t) => t.name)),
     )
-    .addOption(jsonOption("one object per file"))
+    .addOption(jsonOption("print JSON (one object per file) instead of a table"))
     .addHelpText(
       "after",
       examples(
@@ -86,7 +86,7 @@ export function createProgram(): Command {
     .description("List the products available for rent (quantity above 0).")
     .option("--available", "only products available for rent (the default: the only listing)")
     .addOption(dbOption())
-    .addOption(jsonOption("an array of products"))
+    .addOption(jsonOption("print JSON (an array of products) instead of a table"))
     .addHelpText("after", examples("norton products --available", "norton products --json"))
     .action(productsCommand);
 
@@ -95,7 +95,7 @@ export function createProgram(): Command {
     .description("List the name and contact details of every customer who rented a product.")
     .argument("<product-id>", "the product, e.g. P000973")
     .addOption(dbOption())
-    .addOption(jsonOption("an array of customers"))
+    .addOption(jsonOption("print JSON (an array of customers) instead of a table"))
     .addHelpText("after", examples("norton rentals P000973", "norton rentals P000973 --json"))
     .action(rentalsCommand);
 
@@ -105,7 +105,7 @@ export function createProgram(): Command {
     .requiredOption("--out <dir>", "folder to write (created if missing)")
     .option("--rows <n>", "rows per file", wholeNumber, 1000)
     .option("--seed <n>", "seed: the same seed and rows give the same bytes", wholeNumber, 42)
-    .addOption(jsonOption("the written paths as an array"))
+    .addOption(jsonOption("print the written paths as a JSON array"))
     .addHelpText("after", examples("norton generate --rows 100000 --out data/large/100000"))
     .action(generateCommand);
 
@@ -245,8 +245,8 @@ function dbOption(): Option {
   return new Option("--db <path>", "database location").default(DEFAULT_DB);
 }
 
-function jsonOption(what: string): Option {
-  return new Option("--json", `print JSON (${what}) instead of a table`);
+function jsonOption(description: string): Option {
+  return new Option("--json", description);
 }
 
 function wholeNumber(text: string): number {
