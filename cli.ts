@@ -49,7 +49,8 @@ export function createProgram(): Command {
     .configureOutput({
       getOutHasColors: () => useColor(Deno.stdout),
       getErrHasColors: () => useColor(Deno.stderr),
-      outputError: (text, write) => write(useColor(Deno.stderr) ? red(text) : text),
+      outputError: (text, write) =>
+        write(useColor(Deno.stderr) ? `${red(text.trimEnd())}\n` : text),
     })
     .addHelpText("after", examples("norton import", "norton rentals P000973 --json"));
 
@@ -84,7 +85,7 @@ export function createProgram(): Command {
   program.command("products")
     .summary("list the products available for rent")
     .description("List the products available for rent (quantity above 0).")
-    .option("--available", "only products available for rent (the default: the only listing)")
+    .option("--available", "products available for rent, quantity above 0 (also the default)")
     .addOption(dbOption())
     .addOption(jsonOption("print JSON (an array of products) instead of a table"))
     .addHelpText("after", examples("norton products --available", "norton products --json"))
