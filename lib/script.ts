@@ -6,6 +6,7 @@
  */
 import type { ImportResult } from "./import_file.ts";
 import { DEFAULT_DATA_DIR, DEFAULT_DB, type ImportOptions, MAIN_FILES } from "./run_options.ts";
+import { formatTable } from "./table.ts";
 
 const USAGE = `Options:
   --data-dir DIR  folder with customers.csv and products.csv (default: ${DEFAULT_DATA_DIR})
@@ -18,15 +19,13 @@ export function formatResults(
   results: ImportResult[],
   names: readonly string[] = MAIN_FILES,
 ): string {
-  const head = ["file", "processed", "before", "after", "seconds"];
   const rows = results.map((
     r,
     i,
   ) => [names[i], String(r[0]), String(r[1]), String(r[2]), r[3].toFixed(3)]);
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
-  const format = (cells: string[]) =>
-    cells.map((cell, c) => c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])).join("  ");
-  return [format(head), ...rows.map(format)].join("\n");
+  return formatTable(["file", "processed", "before", "after", "seconds"], rows, {
+    right: [1, 2, 3, 4],
+  });
 }
 
 /** Flags of the scripts; unknown flags are an error. */

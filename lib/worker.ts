@@ -21,6 +21,14 @@ export interface WorkerRequest {
   db: string;
   /** Epoch milliseconds (`timeOrigin + now()`) at which the caller's clock started. */
   since: number;
+  /** Post a {@linkcode WorkerProgress} after each batch. */
+  progress?: boolean;
+}
+
+/** Sent before the reply, after each batch, when the request asked for progress. */
+export interface WorkerProgress {
+  /** Data rows read so far. */
+  progress: number;
 }
 
 /** The worker's one answer. */
@@ -46,6 +54,9 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
         table: request.table,
         since: request.since - performance.timeOrigin,
         signal: controller.signal,
+        onProgress: request.progress
+          ? (rows) => self.postMessage({ progress: rows } satisfies WorkerProgress)
+          : undefined,
       });
       return { ok: true, report };
     } finally {

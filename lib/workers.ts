@@ -8,7 +8,7 @@
 import { ImportError } from "./errors.ts";
 import type { ImportReport } from "./import_file.ts";
 import type { TableName } from "./schema.ts";
-import type { WorkerReply, WorkerRequest } from "./worker.ts";
+import type { WorkerProgress, WorkerReply, WorkerRequest } from "./worker.ts";
 
 /** One file for a worker. */
 export interface WorkerJob {
@@ -24,6 +24,8 @@ export interface WorkersOptions {
   db: string;
   /** `performance.now()` at which the clock of each report's `seconds` starts. */
   since?: number;
+  /** Called with the job's index and its data rows read so far, after each batch. */
+  onProgress?: (job: number, rows: number) => void;
 }
 
 const WORKER_URL = new URL("./worker.ts", import.meta.url);
@@ -39,12 +41,20 @@ export async function importInWorkers(
     const replies = jobs.map((job, i) =>
       new Promise<WorkerReply>((resolve) => {
         const worker = workers[i];
-        worker.onmessage = (event: MessageEvent<WorkerReply>) => resolve(event.data);
+        worker.onmessage = (event: MessageEvent<WorkerReply | WorkerProgress>) => {
+          if ("progress" in event.data) options.onProgress?.(i, event.data.progress);
+          else resolve(event.data);
+        };
         worker.onerror = (event: ErrorEvent) => {
           event.preventDefault();
           resolve({ ok: false, message: event.message });
         };
-        const request: WorkerRequest = { ...job, db: options.db, since };
+        const request: WorkerRequest = {
+          ...job,
+          db: options.db,
+          since,
+          progress: options.onProgress !== undefined,
+        };
         worker.postMessage(request);
       })
     );

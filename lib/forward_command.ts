@@ -1,0 +1,36 @@
+/**
+ * Subcommands whose flags another module parses: `norton NAME ARGS…` imports
+ * the module and calls its `main(ARGS)`, so a script and its `norton` command
+ * take the same flags and share one parser.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+
+/** A module run by a forwarded command. */
+export interface Forwardable {
+  /** Parses `args`, does the job, and sets `Deno.exitCode` on failure. */
+  main(args: string[]): Promise<void> | void;
+}
+
+/** A forwarded command: its name, one-line summary and module. */
+export interface ForwardedCommand {
+  /** The subcommand, e.g. `bench`. */
+  name: string;
+  /** One line for `norton --help`. */
+  summary: string;
+  /** Loads the module, e.g. `() => import("../bench/main.ts")` (a literal path, so `deno compile` bundles it). */
+  load: () => Promise<Forwardable>;
+}
+
+/** Adds `command` to `program`: every argument after its name, `--help` included, goes to `main`. */
+export function addForwardedCommand(program: Command, command: ForwardedCommand): Command {
+  return program.command(command.name)
+    .summary(command.summary)
+    .description(`${command.summary}\nEvery argument is passed on: try "--help" after the name.`)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument("[args...]")
+    .action(async (args: string[]) => await (await command.load()).main(args));
+}

@@ -1,0 +1,134 @@
+/**
+ * Imports any number of files in an order that respects references: the
+ * tables a file refers to (customers, products) are loaded in earlier stages
+ * than the file itself (rentals). Within a stage, files run one after the
+ * other (linear) or in one Web Worker each (parallel); a stage never holds two
+ * files of one table, which would only queue on that table's write lock.
+ *
+ * @example
+ * ```ts
+ * import { importFiles, planImport } from "./import_plan.ts";
+ * const stages = await planImport(["data/rentals.csv", "data/customers.csv", "data/products.csv"]);
+ * const reports = await importFiles(stages, { db: "data/hpnorton.db", mode: "parallel" });
+ * ```
+ *
+ * @module
+ */
+import { readCsv } from "./csv.ts";
+import { importFile, type ImportReport } from "./import_file.ts";
+import { getTable, type Table, tableForHeader, type TableName, TABLES } from "./schema.ts";
+import { openStore } from "./store.ts";
+import { importInWorkers, type WorkerJob } from "./workers.ts";
+
+/** How the files of one stage run: one after the other, or one Web Worker each. */
+export type ImportMode = "linear" | "parallel";
+
+/** The modes, for flag parsing. */
+export const IMPORT_MODES: readonly ImportMode[] = ["linear", "parallel"];
+
+/** Options for {@linkcode planImport}. */
+export interface PlanOptions {
+  /** The table of every file; by default each file's header tells. */
+  table?: TableName;
+}
+
+/** Options for {@linkcode importFiles}. */
+export interface ImportFilesOptions {
+  /** The database location. */
+  db: string;
+  /** How each stage runs. */
+  mode: ImportMode;
+  /** `performance.now()` at which the clock of each report's `seconds` starts. */
+  since?: number;
+  /** Called after each batch of a file with its data rows read so far. */
+  onProgress?: (job: WorkerJob, rows: number) => void;
+  /** Called when a file's import has committed (in parallel mode, when its stage has). */
+  onImported?: (job: WorkerJob, report: ImportReport) => void;
+}
+
+/**
+ * Groups `paths` into stages to import in order: referenced tables first, at
+ * most one file per table in a stage. A file whose header matches no table (or
+ * that is empty or unreadable) goes into the first stage, so that its import
+ * fails before any other file is written.
+ */
+export async function planImport(
+  paths: readonly string[],
+  options: PlanOptions = {},
+): Promise<WorkerJob[][]> {
+  const jobs: { job: WorkerJob; rank: number; repeat: number }[] = [];
+  const seen = new Map<string, number>();
+  for (const path of paths) {
+    const table = options.table === undefined ? await headerTable(path) : getTable(options.table);
+    const rank = table === undefined ? -1 : RANKS.get(table.name)!;
+    const key = table?.name ?? `?${path}`;
+    const repeat = seen.get(key) ?? 0;
+    seen.set(key, repeat + 1);
+    jobs.push({ job: { path, table: options.table }, rank, repeat });
+  }
+  jobs.sort((a, b) => a.rank - b.rank || a.repeat - b.repeat);
+  const stages: WorkerJob[][] = [];
+  let last: { rank: number; repeat: number } | undefined;
+  for (const entry of jobs) {
+    if (last?.rank !== entry.rank || last.repeat !== entry.repeat) stages.push([]);
+    stages.at(-1)!.push(entry.job);
+    last = entry;
+  }
+  return stages;
+}
+
+/** Imports the stages in order; resolves to one report per file, in the order imported. */
+export async function importFiles(
+  stages: readonly (readonly WorkerJob[])[],
+  options: ImportFilesOptions,
+): Promise<ImportReport[]> {
+  const since = options.since ?? performance.now();
+  const reports: ImportReport[] = [];
+  if (options.mode === "parallel") {
+    for (const stage of stages) {
+      const progress = options.onProgress;
+      const done = await importInWorkers(stage, {
+        db: options.db,
+        since,
+        onProgress: progress && ((i, rows) => progress(stage[i], rows)),
+      });
+      done.forEach((report, i) => options.onImported?.(stage[i], report));
+      reports.push(...done);
+    }
+    return reports;
+  }
+  const store = await openStore(options.db);
+  try {
+    for (const job of stages.flat()) {
+      const progress = options.onProgress;
+      const report = await importFile(store, job.path, {
+        table: job.table,
+        since,
+        onProgress: progress && ((rows) => progress(job, rows)),
+      });
+      options.onImported?.(job, report);
+      reports.push(report);
+    }
+    return reports;
+  } finally {
+    await store.close();
+  }
+}
+
+/** A table's depth in the reference graph: 0 for tables that refer to none. */
+const RANKS = new Map<TableName, number>();
+for (const table of TABLES) RANKS.set(table.name, rank(table));
+
+function rank(table: Table): number {
+  return Math.max(-1, ...table.references.map((r) => rank(getTable(r.table)))) + 1;
+}
+
+/** The table a file's header names, or undefined when it names none or cannot be read. */
+async function headerTable(path: string): Promise<Table | undefined> {
+  try {
+    for await (const batch of readCsv(path)) return tableForHeader(batch.records[0]);
+  } catch {
+    // importFile reports the problem with the file's name and line.
+  }
+  return undefined;
+}

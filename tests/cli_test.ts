@@ -1,0 +1,243 @@
+/**
+ * The `norton` command, run as a subprocess with the permissions of its task
+ * (writes scoped to .test-tmp instead of data).
+ */
+import assert from "node:assert/strict";
+import config from "../deno.json" with { type: "json" };
+import { estimateRows, PROGRESS_MIN_ROWS } from "../lib/progress.ts";
+import { countRows, datasetDir, snapshot, tempDir, writeFile } from "./helpers.ts";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function norton(...args: string[]): Promise<Run> {
+  const output = await new Deno.Command("deno", {
+    args: ["run", "--allow-read", "--allow-write=.test-tmp", "cli.ts", ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** Imports the bundled data (customers, products, rentals) into a new database in `dir`. */
+async function bundledDb(dir: string): Promise<string> {
+  const db = `${dir}/t.db`;
+  const run = await norton(
+    "import",
+    "data/rentals.csv",
+    "data/customers.csv",
+    "data/products.csv",
+    "--db",
+    db,
+  );
+  assert.equal(run.code, 0, run.stderr);
+  return db;
+}
+
+Deno.test("norton --version prints the version of deno.json", async () => {
+  const run = await norton("--version");
+  assert.equal(run.code, 0);
+  assert.equal(run.stdout.trim(), config.version);
+});
+
+Deno.test("norton COMMAND --help shows usage and an example for every command", async () => {
+  for (const command of ["import", "products", "rentals", "generate"]) {
+    const run = await norton(command, "--help");
+    assert.equal(run.code, 0, command);
+    assert.match(run.stdout, new RegExp(`^Usage: norton ${command} `), command);
+    assert.match(run.stdout, new RegExp(`Examples?:\\n  deno task norton ${command}\\b`), command);
+  }
+  const top = await norton("--help");
+  assert.equal(top.code, 0);
+  for (const command of ["import", "products", "rentals", "generate"]) {
+    assert.match(top.stdout, new RegExp(`\\n  ${command} `));
+  }
+});
+
+Deno.test("norton refuses unknown flags and bad values with one line and exit code 2", async () => {
+  const cases: [string[], RegExp][] = [
+    [["import", "--fast"], /^error: unknown option '--fast'$/],
+    [["import", "--mode", "fast"], /^error: option '--mode <mode>' argument 'fast' is invalid/],
+    [["import", "--table", "orders"], /argument 'orders' is invalid/],
+    [["rentals"], /^error: missing required argument 'product-id'$/],
+    [["generate", "--out", ".test-tmp/x", "--rows", "ten"], /argument 'ten' is invalid/],
+    [["generate", "--rows", "10"], /^error: required option '--out <dir>' not specified$/],
+    [["frobnicate"], /^error: unknown command 'frobnicate'$/],
+  ];
+  for (const [args, message] of cases) {
+    const run = await norton(...args);
+    assert.equal(run.code, 2, args.join(" "));
+    assert.equal(run.stdout, "", args.join(" "));
+    assert.equal(run.stderr.trimEnd().split("\n").length, 1, run.stderr);
+    assert.match(run.stderr.trimEnd(), message);
+  }
+});
+
+Deno.test("norton import prints an aligned table, one row per file", async () => {
+  await using data = await datasetDir(12);
+  await using dir = await tempDir();
+  const db = `${dir.path}/t.db`;
+  const products = `${data.path}/products.csv`;
+  const customers = `${data.path}/customers.csv`;
+  const run = await norton("import", products, customers, "--db", db);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stderr, "");
+  const lines = run.stdout.trimEnd().split("\n");
+  const width = customers.length;
+  // Seconds vary; the rest, alignment included, must be exact.
+  assert.ok(lines.slice(1).every((line) => / {2}\d\.\d{3}$/.test(line)), run.stdout);
+  assert.deepEqual(lines.map((line) => line.replace(/\d\.\d{3}$/, "0.000")), [
+    `${"file".padEnd(width)}  table      processed  before  after  seconds`,
+    `${products.padEnd(width)}  products          12       0     12    0.000`,
+    `${customers}  customers         12       0     12    0.000`,
+  ]);
+});
+
+Deno.test("norton import --json reports what the database holds, rentals last", async () => {
+  await using data = await datasetDir(20);
+  await using dir = await tempDir();
+  const db = `${dir.path}/t.db`;
+  await writeFile(
+    data.path,
+    "extra.csv",
+    "user_id,name,address,zip_code,phone_number,email\n" +
+      "C000001,Changed,1 St,00001,555,a@b.c\nC999999,New,2 St,00002,556,b@b.c\n",
+  );
+  await norton("import", `${data.path}/customers.csv`, "--db", db);
+  for (const mode of ["linear", "parallel"]) {
+    const files = ["rentals", "extra", "products"].map((n) => `${data.path}/${n}.csv`);
+    const run = await norton("import", ...files, "--mode", mode, "--db", db, "--json");
+    assert.equal(run.code, 0, run.stderr);
+    const reports = JSON.parse(run.stdout);
+    assert.deepEqual(reports.map((r: { table: string }) => r.table), [
+      "customers",
+      "products",
+      "rentals",
+    ]);
+    for (const report of reports) {
+      assert.equal(report.after, countRows(db, report.table));
+      assert.equal(typeof report.seconds, "number");
+    }
+    assert.deepEqual(reports[0].after, 21);
+  }
+  assert.equal(snapshot(db, "customers").find((row) => row[0] === "C000001")?.[1], "Changed");
+});
+
+Deno.test("norton import with no file imports the bundled customers and products", async () => {
+  await using dir = await tempDir();
+  const db = `${dir.path}/t.db`;
+  const run = await norton("import", "--db", db, "--json");
+  assert.equal(run.code, 0, run.stderr);
+  const reports = JSON.parse(run.stdout);
+  assert.deepEqual(reports.map((r: { file: string }) => r.file), [
+    "data/customers.csv",
+    "data/products.csv",
+  ]);
+  assert.equal(countRows(db, "customers"), 1000);
+  assert.equal(countRows(db, "rentals"), 0);
+});
+
+Deno.test("norton import exits 1 with the file and line on a bad file, leaving its table unchanged", async () => {
+  await using data = await datasetDir(10);
+  await using dir = await tempDir();
+  const db = `${dir.path}/t.db`;
+  await norton("import", `${data.path}/products.csv`, "--db", db);
+  const before = snapshot(db, "products");
+  const bad = await writeFile(
+    data.path,
+    "bad.csv",
+    "product_id,description,product_type,quantity_available\nP1,desk,office,3\nP2,chair,office,lots\n",
+  );
+  for (const mode of ["linear", "parallel"]) {
+    const run = await norton("import", bad, "--mode", mode, "--db", db);
+    assert.equal(run.code, 1);
+    assert.equal(run.stdout, "");
+    assert.equal(
+      run.stderr,
+      `Cannot import "${bad}": line 3 has quantity_available "lots", which is not a whole number >= 0\n`,
+    );
+    assert.deepEqual(snapshot(db, "products"), before);
+  }
+  const missing = await norton("import", `${data.path}/none.csv`, "--db", db);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr, `Cannot import "${data.path}/none.csv": file not found\n`);
+});
+
+Deno.test("norton products lists the bundled products available for rent", async () => {
+  await using dir = await tempDir();
+  const db = await bundledDb(dir.path);
+  const json = await norton("products", "--available", "--db", db, "--json");
+  assert.equal(json.code, 0, json.stderr);
+  const products = JSON.parse(json.stdout) as { product_id: string; quantity_available: number }[];
+  const csv = (await Deno.readTextFile("data/products.csv")).trimEnd().split("\n").slice(1);
+  const available = csv.filter((line) => !line.endsWith(",0")).map((line) => line.split(",")[0]);
+  assert.deepEqual(products.map((p) => p.product_id), available);
+  assert.ok(products.every((p) => p.quantity_available > 0));
+
+  const table = await norton("products", "--db", db);
+  const lines = table.stdout.trimEnd().split("\n");
+  assert.match(lines[0], /^product_id {2}description +product_type +quantity_available$/);
+  assert.equal(lines.length, available.length + 1);
+});
+
+Deno.test("norton rentals lists the customers who rented a product", async () => {
+  await using dir = await tempDir();
+  const db = await bundledDb(dir.path);
+  const rentals = (await Deno.readTextFile("data/rentals.csv")).trimEnd().split("\n").slice(1)
+    .map((line) => line.split(","));
+  const productId = rentals[0][1];
+  const renters = [...new Set(rentals.filter((r) => r[1] === productId).map((r) => r[2]))].sort();
+
+  const json = await norton("rentals", productId, "--db", db, "--json");
+  assert.equal(json.code, 0, json.stderr);
+  const customers = JSON.parse(json.stdout) as Record<string, string>[];
+  assert.deepEqual(customers.map((c) => c.user_id), renters);
+  for (const customer of customers) {
+    const row = snapshot(db, "customers").find((r) => r[0] === customer.user_id);
+    assert.deepEqual(Object.values(customer), row);
+  }
+
+  const table = await norton("rentals", productId, "--db", db);
+  const lines = table.stdout.trimEnd().split("\n");
+  assert.match(lines[0], /^user_id {2}name +address +zip_code +phone_number +email$/);
+  assert.equal(lines.length, renters.length + 1);
+
+  const nobody = await norton("rentals", "P999999", "--db", db);
+  assert.equal(nobody.code, 0);
+  assert.equal(nobody.stderr, 'No customer rented product "P999999"\n');
+});
+
+Deno.test("norton products and rentals exit 1 on a database that was never imported", async () => {
+  await using dir = await tempDir();
+  for (const args of [["products"], ["rentals", "P000001"]]) {
+    const run = await norton(...args, "--db", `${dir.path}/none.db`);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /^Database ".*none\.db" has no \w+: import them first with "norton import"\n$/,
+    );
+  }
+});
+
+Deno.test("norton import draws no progress bar when stderr is not a terminal", async () => {
+  await using dir = await tempDir();
+  const generated = await norton("generate", "--rows", "60000", "--out", dir.path, "--json");
+  assert.equal(generated.code, 0, generated.stderr);
+  const customers = `${dir.path}/customers.csv`;
+  assert.deepEqual(JSON.parse(generated.stdout)[0], customers);
+  // The file is large enough for a bar on a terminal.
+  assert.ok(await estimateRows(customers) > PROGRESS_MIN_ROWS);
+  const run = await norton("import", customers, "--db", `${dir.path}/t.db`);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stderr, "");
+  assert.equal(run.stdout.trimEnd().split("\n").length, 2);
+});

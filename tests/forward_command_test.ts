@@ -1,0 +1,18 @@
+import assert from "node:assert/strict";
+import { createProgram } from "../cli.ts";
+import { addForwardedCommand } from "../lib/forward_command.ts";
+
+Deno.test("a forwarded command passes every argument after its name, --help included, to main", async () => {
+  const received: string[][] = [];
+  const program = createProgram();
+  addForwardedCommand(program, {
+    name: "bench",
+    summary: "run the benchmarks",
+    load: () => Promise.resolve({ main: (args: string[]) => void received.push(args) }),
+  });
+  await program.parseAsync(["bench", "--rows", "10", "--db", "x.db", "-V", "--help", "extra"], {
+    from: "user",
+  });
+  await program.parseAsync(["bench"], { from: "user" });
+  assert.deepEqual(received, [["--rows", "10", "--db", "x.db", "-V", "--help", "extra"], []]);
+});

@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { importFiles, planImport } from "../lib/import_plan.ts";
+import { countRows, datasetDir, tempDir, writeFile } from "./helpers.ts";
+
+Deno.test("planImport() puts rentals after the customers and products they refer to", async () => {
+  await using data = await datasetDir(5);
+  const [c, p, r] = ["customers", "products", "rentals"].map((n) => `${data.path}/${n}.csv`);
+  const stages = await planImport([r, p, c]);
+  assert.deepEqual(stages.map((stage) => stage.map((job) => job.path)), [[p, c], [r]]);
+});
+
+Deno.test("planImport() never puts two files of one table in one stage", async () => {
+  await using data = await datasetDir(5);
+  const c = `${data.path}/customers.csv`;
+  const p = `${data.path}/products.csv`;
+  const again = await writeFile(data.path, "more.csv", await Deno.readTextFile(c));
+  const stages = await planImport([c, again, p]);
+  assert.deepEqual(stages.map((stage) => stage.map((job) => job.path)), [[c, p], [again]]);
+});
+
+Deno.test("planImport() puts a file of unknown or missing table first, and --table decides", async () => {
+  await using data = await datasetDir(5);
+  const r = `${data.path}/rentals.csv`;
+  const odd = await writeFile(data.path, "odd.csv", "a,b\n1,2\n");
+  const stages = await planImport([r, odd, `${data.path}/missing.csv`]);
+  assert.deepEqual(stages.map((stage) => stage.map((job) => job.path)), [
+    [odd, `${data.path}/missing.csv`],
+    [r],
+  ]);
+  const forced = await planImport([odd], { table: "products" });
+  assert.deepEqual(forced, [[{ path: odd, table: "products" }]]);
+});
+
+for (const mode of ["linear", "parallel"] as const) {
+  Deno.test(`importFiles() in ${mode} mode imports every stage and reports progress per file`, async () => {
+    await using data = await datasetDir(30);
+    await using dir = await tempDir();
+    const db = `${dir.path}/t.db`;
+    const names = ["rentals", "customers", "products"];
+    const stages = await planImport(names.map((n) => `${data.path}/${n}.csv`));
+    const progress = new Map<string, number>();
+    const imported: string[] = [];
+    const reports = await importFiles(stages, {
+      db,
+      mode,
+      onProgress: (job, rows) => progress.set(job.path, rows),
+      onImported: (job) => imported.push(job.path),
+    });
+    assert.deepEqual(reports.map((r) => r.table), ["customers", "products", "rentals"]);
+    assert.deepEqual(reports.map((r) => [r.processed, r.before, r.after]), [
+      [30, 0, 30],
+      [30, 0, 30],
+      [30, 0, 30],
+    ]);
+    assert.equal(countRows(db, "rentals"), 30);
+    assert.deepEqual(imported, reports.map((r) => r.file));
+    assert.deepEqual([...progress.values()], [30, 30, 30]);
+  });
+}
