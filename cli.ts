@@ -14,7 +14,7 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { addForwardedCommand, type ForwardedCommand } from "./lib/forward_command.ts";
+import { addForwardedCommand, denoTask, type ForwardedCommand } from "./lib/forward_command.ts";
 import { generateDataset } from "./lib/generate.ts";
 import type { ImportReport } from "./lib/import_file.ts";
 import { IMPORT_MODES, importFiles, type ImportMode, planImport } from "./lib/import_plan.ts";
@@ -31,11 +31,27 @@ import { VERSION } from "./lib/version.ts";
 const DEFAULT_FILES = ["data/customers.csv", "data/products.csv"];
 
 /**
- * Commands that run another module's `main(args)` with every argument after
- * their name (see lib/forward_command.ts). The contention, profile and bench
- * scripts join this list as they land, each as one entry.
+ * Commands that run another job with every argument after their name (see
+ * lib/forward_command.ts): each runs its own `deno task`, with that task's
+ * permissions and flags.
  */
-const FORWARDED: readonly ForwardedCommand[] = [];
+const FORWARDED: readonly ForwardedCommand[] = [
+  {
+    name: "contention",
+    summary: "show SQLITE_BUSY under concurrent writers, and the design that avoids it",
+    load: () => Promise.resolve(denoTask("contention")),
+  },
+  {
+    name: "profile",
+    summary: "profile the linear import and the baseline (writes docs/profile/)",
+    load: () => Promise.resolve(denoTask("profile")),
+  },
+  {
+    name: "bench",
+    summary: "benchmark baseline, linear, parallel and sqlite3 across sizes (bench/results.json)",
+    load: () => Promise.resolve(denoTask("bench")),
+  },
+];
 
 /** Builds the `norton` program; it never exits the process (commander errors are thrown). */
 export function createProgram(): Command {

@@ -129,7 +129,19 @@ export async function measurePhases(rows: number, runs = PHASE_RUNS): Promise<Ph
   });
 }
 
-if (import.meta.main) {
+/** Profiles and measures phases; `--help` prints what it writes. */
+export async function main(args: string[] = Deno.args): Promise<void> {
+  if (args.includes("--help") || args.includes("-h")) {
+    return console.log(
+      "Usage: deno task profile\nProfiles linear.ts and bench/baseline.ts at 1,000 and 1,000,000 rows " +
+        "per file (docs/profile/*.md, *.svg) and measures the import's phases (docs/profile/phases.json).",
+    );
+  }
+  if (args.length > 0) {
+    console.error(`Unknown arguments "${args.join(" ")}": try --help`);
+    Deno.exitCode = 2;
+    return;
+  }
   await Deno.mkdir(OUT, { recursive: true });
   for (const rows of PROFILE_SIZES) {
     const dataDir = await datasetFor(rows);
@@ -148,3 +160,5 @@ if (import.meta.main) {
   console.table(rounded);
   await Deno.remove(SCRATCH, { recursive: true }).catch(() => {});
 }
+
+if (import.meta.main) await main();

@@ -34,3 +34,33 @@ export function addForwardedCommand(program: Command, command: ForwardedCommand)
     .argument("[args...]")
     .action(async (args: string[]) => await (await command.load()).main(args));
 }
+
+/**
+ * A module whose `main` runs `deno task NAME ARGS…` in the project folder, so
+ * the job keeps the narrow permissions of its own task instead of `norton`
+ * holding the union of every job's permissions.
+ */
+export function denoTask(name: string): Forwardable {
+  return {
+    async main(args: string[]) {
+      const project = new URL("..", import.meta.url);
+      try {
+        const status = await new Deno.Command("deno", {
+          args: ["task", "--quiet", name, ...args],
+          cwd: project.protocol === "file:" ? decodeURIComponent(project.pathname) : undefined,
+          stdin: "inherit",
+          stdout: "inherit",
+          stderr: "inherit",
+        }).spawn().status;
+        if (!status.success) Deno.exitCode = status.code || 1;
+      } catch (error) {
+        console.error(
+          `Cannot run "deno task ${name}": ${
+            (error as Error).message
+          }: it needs Deno and this repository`,
+        );
+        Deno.exitCode = 1;
+      }
+    },
+  };
+}

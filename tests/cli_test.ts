@@ -15,7 +15,7 @@ interface Run {
 
 async function norton(...args: string[]): Promise<Run> {
   const output = await new Deno.Command("deno", {
-    args: ["run", "--allow-read", "--allow-write=.test-tmp", "cli.ts", ...args],
+    args: ["run", "--allow-read", "--allow-write=.test-tmp", "--allow-run=deno", "cli.ts", ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -240,4 +240,15 @@ Deno.test("norton import draws no progress bar when stderr is not a terminal", a
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stderr, "");
   assert.equal(run.stdout.trimEnd().split("\n").length, 2);
+});
+
+Deno.test("norton bench, profile and contention run their own deno task with their flags", async () => {
+  const help = await norton("bench", "--help");
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: deno task bench \[SIZE…\] \[--runs N\]/);
+  const bad = await norton("profile", "--bogus");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Unknown arguments "--bogus"/);
+  const contention = await norton("contention", "--workers", "1");
+  assert.equal(contention.code, 2);
 });
