@@ -6,13 +6,13 @@ Deno.test("a forwarded command passes every argument after its name, --help incl
   const received: string[][] = [];
   const program = createProgram();
   addForwardedCommand(program, {
-    name: "bench",
+    name: "replay",
     summary: "run the benchmarks",
     load: () => Promise.resolve({ main: (args: string[]) => void received.push(args) }),
   });
-  await program.parseAsync(["bench", "--rows", "10", "--db", "x.db", "-V", "--help", "extra"], {
+  await program.parseAsync(["replay", "--rows", "10", "--db", "x.db", "-V", "--help", "extra"], {
     from: "user",
   });
-  await program.parseAsync(["bench"], { from: "user" });
+  await program.parseAsync(["replay"], { from: "user" });
   assert.deepEqual(received, [["--rows", "10", "--db", "x.db", "-V", "--help", "extra"], []]);
 });
