@@ -5,12 +5,13 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import type { ImportResult } from "./import_file.ts";
+import type { ImportReport, ImportResult } from "./import_file.ts";
 import { DEFAULT_DATA_DIR, DEFAULT_DB, type ImportOptions, MAIN_FILES } from "./run_options.ts";
 
 const USAGE = `Options:
   --data-dir DIR  folder with customers.csv and products.csv (default: ${DEFAULT_DATA_DIR})
   --db PATH       database location (default: ${DEFAULT_DB})
+  --skip-invalid  import the valid rows; write bad ones to <name>.rejects.csv beside the database
   --json          print the tuples as JSON
   -h, --help      show this help`;
 
@@ -30,6 +31,11 @@ export function formatResults(
   return [format(head), ...rows.map(format)].join("\n");
 }
 
+function rejectedNote(report: ImportReport): string {
+  const rows = report.rejected === 1 ? "1 row" : `${report.rejected} rows`;
+  return `Skipped ${rows} of "${report.file}": see "${report.rejectsFile}"`;
+}
+
 /** Runs `run` with options from `args`, printing its tuples; sets `Deno.exitCode` on failure. */
 export async function main(
   run: (options: ImportOptions) => Promise<ImportResult[]>,
@@ -42,6 +48,7 @@ export async function main(
       options: {
         "data-dir": { type: "string" },
         db: { type: "string" },
+        "skip-invalid": { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -56,8 +63,17 @@ export async function main(
     return;
   }
   try {
-    const results = await run({ dataDir: values["data-dir"], db: values.db });
+    const notes: string[] = [];
+    const results = await run({
+      dataDir: values["data-dir"],
+      db: values.db,
+      onInvalid: values["skip-invalid"] ? "skip" : "fail",
+      onReport: (report) => {
+        if (report.rejected > 0) notes.push(rejectedNote(report));
+      },
+    });
     console.log(values.json ? JSON.stringify(results) : formatResults(results));
+    for (const note of notes) console.error(note);
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     Deno.exitCode = 1;

@@ -21,6 +21,10 @@ export interface WorkerRequest {
   db: string;
   /** Epoch milliseconds (`timeOrigin + now()`) at which the caller's clock started. */
   since: number;
+  /** What a bad row does. */
+  onInvalid?: "fail" | "skip";
+  /** Folder of the rejects file in "skip" mode. */
+  rejectsDir?: string;
 }
 
 /** The worker's one answer. */
@@ -46,6 +50,8 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
         table: request.table,
         since: request.since - performance.timeOrigin,
         signal: controller.signal,
+        onInvalid: request.onInvalid,
+        rejectsDir: request.rejectsDir,
       });
       return { ok: true, report };
     } finally {

@@ -24,6 +24,10 @@ export interface WorkersOptions {
   db: string;
   /** `performance.now()` at which the clock of each report's `seconds` starts. */
   since?: number;
+  /** What a bad row does: "fail" (default) or "skip" (see lib/import_file.ts). */
+  onInvalid?: "fail" | "skip";
+  /** Folder of the rejects files in "skip" mode. */
+  rejectsDir?: string;
 }
 
 const WORKER_URL = new URL("./worker.ts", import.meta.url);
@@ -44,7 +48,13 @@ export async function importInWorkers(
           event.preventDefault();
           resolve({ ok: false, message: event.message });
         };
-        const request: WorkerRequest = { ...job, db: options.db, since };
+        const request: WorkerRequest = {
+          ...job,
+          db: options.db,
+          since,
+          onInvalid: options.onInvalid,
+          rejectsDir: options.rejectsDir,
+        };
         worker.postMessage(request);
       })
     );
