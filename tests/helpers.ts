@@ -63,3 +63,10 @@ export function snapshot(db: string, table: TableName): unknown[][] {
 export function countRows(db: string, table: TableName): number {
   return snapshot(db, table).length;
 }
+
+/** A SHA-256 of every row of `table` in key order: equal checksums mean byte-equal tables. */
+export async function checksum(db: string, table: TableName): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(snapshot(db, table)));
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
