@@ -8,6 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import { generateDataset } from "../lib/generate.ts";
 import type { TableName } from "../lib/schema.ts";
 import { tableFile } from "../lib/sqlite_store.ts";
+import { digestTable } from "../lib/table_digest.ts";
 
 /** The folder every test's temporary files live under (git-ignored). */
 export const TEST_TMP = ".test-tmp";
@@ -65,8 +66,32 @@ export function countRows(db: string, table: TableName): number {
 }
 
 /** A SHA-256 of every row of `table` in key order: equal checksums mean byte-equal tables. */
-export async function checksum(db: string, table: TableName): Promise<string> {
-  const bytes = new TextEncoder().encode(JSON.stringify(snapshot(db, table)));
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+export function checksum(db: string, table: TableName): string {
+  return digestTable(tableFile(db, table), table);
+}
+
+/** What a child `deno` process did. */
+export interface DenoRun {
+  /** Exit code. */
+  code: number;
+  /** Standard output, decoded. */
+  stdout: string;
+  /** Standard error, decoded. */
+  stderr: string;
+}
+
+/** Runs `deno run --no-prompt ...args` in a child process (needs --allow-run=deno). */
+export async function runDeno(args: string[]): Promise<DenoRun> {
+  const output = await new Deno.Command("deno", {
+    args: ["run", "--no-prompt", ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: text.decode(output.stdout),
+    stderr: text.decode(output.stderr),
+  };
 }
