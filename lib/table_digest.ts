@@ -23,12 +23,14 @@ export function digestTable(file: string, table: TableName): string {
       `SELECT * FROM "${table}" WHERE "${key}" > ? ORDER BY "${key}" LIMIT ${PAGE}`,
     );
     page.setReturnArrays(true);
+    db.exec("BEGIN"); // one snapshot for every page: a concurrent commit stays out of view
     for (let last = "";;) {
       const rows = page.all(last) as unknown as unknown[][];
       if (rows.length === 0) break;
       hash.update(rows.map((row) => JSON.stringify(row)).join("\n") + "\n");
       last = rows[rows.length - 1][0] as string;
     }
+    db.exec("COMMIT");
     return hash.digest("hex");
   } finally {
     db.close();
