@@ -21,14 +21,19 @@ export type { ImportOptions, ImportResult };
 /** Imports customers.csv then products.csv; resolves to their tuples, customers first. */
 export async function run(options: ImportOptions = {}): Promise<ImportResult[]> {
   const since = performance.now();
-  const { dataDir, db } = resolveOptions(options);
+  const { dataDir, db, onInvalid, rejectsDir, onReport } = resolveOptions(options);
   const store = await openStore(db);
   try {
     const results: ImportResult[] = [];
     for (const name of MAIN_FILES) {
-      results.push(
-        toResult(await importFile(store, `${dataDir}/${name}.csv`, { table: name, since })),
-      );
+      const report = await importFile(store, `${dataDir}/${name}.csv`, {
+        table: name,
+        since,
+        onInvalid,
+        rejectsDir,
+      });
+      onReport?.(report);
+      results.push(toResult(report));
     }
     return results;
   } finally {

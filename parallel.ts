@@ -21,9 +21,11 @@ export type { ImportOptions, ImportResult };
 /** Imports customers.csv and products.csv simultaneously; resolves to their tuples, customers first. */
 export async function run(options: ImportOptions = {}): Promise<ImportResult[]> {
   const since = performance.now();
-  const { dataDir, db } = resolveOptions(options);
+  const { dataDir, db, onInvalid, rejectsDir, onReport } = resolveOptions(options);
   const jobs = MAIN_FILES.map((table) => ({ path: `${dataDir}/${table}.csv`, table }));
-  return (await importInWorkers(jobs, { db, since })).map(toResult);
+  const reports = await importInWorkers(jobs, { db, since, onInvalid, rejectsDir });
+  if (onReport !== undefined) reports.forEach((report) => onReport(report));
+  return reports.map(toResult);
 }
 
 if (import.meta.main) await main(run);

@@ -19,6 +19,8 @@ export interface CsvBatch {
   lines: number[];
   /** Raw text of each record, kept only when {@linkcode ReadCsvOptions.raw} is set. */
   raw?: string[];
+  /** Line → reason for the records kept despite a problem ({@linkcode ReadCsvOptions.keepInvalid}). */
+  invalid?: Map<number, string>;
 }
 
 /** Options for {@linkcode readCsv}. */
@@ -27,6 +29,11 @@ export interface ReadCsvOptions {
   chunkSize?: number;
   /** Keep each record's raw text (for writing rejects unchanged). */
   raw?: boolean;
+  /**
+   * Keep a record with invalid UTF-8, a NUL byte or a quote inside an unquoted
+   * field, naming it in {@linkcode CsvBatch.invalid}, instead of throwing.
+   */
+  keepInvalid?: boolean;
 }
 
 const REPLACEMENT = "\uFFFD";
@@ -46,7 +53,7 @@ export async function* readCsv(
   path: string,
   options: ReadCsvOptions = {},
 ): AsyncGenerator<CsvBatch> {
-  const { chunkSize = 1 << 18, raw = false } = options;
+  const { chunkSize = 1 << 18, raw = false, keepInvalid = false } = options;
   const file = await openFile(path);
   try {
     const head = await readHead(file, 4);
@@ -54,7 +61,7 @@ export async function* readCsv(
       throw new ImportError(path, "is UTF-16 encoded: save it as UTF-8", { line: 1 });
     }
     const decoder = new TextDecoder("utf-8");
-    const records = new RecordSplitter(path, raw);
+    const records = new RecordSplitter(path, raw, keepInvalid);
     const buffer = new Uint8Array(chunkSize);
     let text = decoder.decode(head, { stream: true });
     while (true) {
@@ -78,6 +85,7 @@ export async function* readCsv(
 class RecordSplitter {
   #path: string;
   #raw: boolean;
+  #keepInvalid: boolean;
   #parser: Papa.Parser | undefined;
   #pending = ""; // text after the last complete record
   #base = 0; // offset of `#pending` in the whole text
@@ -87,9 +95,10 @@ class RecordSplitter {
   #ends: number[] = [];
   #problem: { index: number; code: string } | undefined;
 
-  constructor(path: string, raw: boolean) {
+  constructor(path: string, raw: boolean, keepInvalid: boolean) {
     this.#path = path;
     this.#raw = raw;
+    this.#keepInvalid = keepInvalid;
   }
 
   /** Parses `chunk` after the pending text; returns the complete records. */
@@ -150,9 +159,14 @@ class RecordSplitter {
         throw new ImportError(path, quoteProblem(this.#problem.code), { line });
       }
       if (row.length > 1 || row[0] !== "") { // not a blank line
-        if (suspicious) checkEncoding(path, record, line);
-        if (row.some((field) => field.includes('"'))) {
-          checkQuotes(path, text.slice(start, end), line);
+        try {
+          if (suspicious) checkEncoding(path, record, line);
+          if (row.some((field) => field.includes('"'))) {
+            checkQuotes(path, text.slice(start, end), line);
+          }
+        } catch (error) {
+          if (!this.#keepInvalid || !(error instanceof ImportError)) throw error;
+          (batch.invalid ??= new Map()).set(line, error.reason);
         }
         batch.records.push(row);
         batch.lines.push(line);
@@ -174,7 +188,8 @@ async function openFile(path: string): Promise<Deno.FsFile> {
     if (error instanceof Deno.errors.NotFound) {
       throw new ImportError(path, "file not found", { cause: error });
     }
-    if (error instanceof Deno.errors.PermissionDenied) {
+    // NotCapable: Deno's --allow-read does not cover the file.
+    if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
       throw new ImportError(path, "permission denied reading the file", { cause: error });
     }
     throw new ImportError(path, (error as Error).message, { cause: error });

@@ -4,11 +4,13 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { type CsvBatch, readCsv } from "./csv.ts";
 import { KeyFingerprints } from "./key_set.ts";
 import { ImportError } from "./errors.ts";
-import { getTable, type Table, tableForHeader, type TableName } from "./schema.ts";
-import type { Store, Value } from "./store.ts";
+import { RejectsFile, rejectsPath } from "./rejects.ts";
+import { getTable, type Reference, type Table, tableForHeader, type TableName } from "./schema.ts";
+import type { Store, Value, Writer } from "./store.ts";
 
 /** `[processed, before, after, seconds]`: data rows read, rows before and after, seconds. */
 export type ImportResult = [processed: number, before: number, after: number, seconds: number];
@@ -19,8 +21,12 @@ export interface ImportReport {
   file: string;
   /** The table it went into. */
   table: TableName;
-  /** Data rows read (header excluded). */
+  /** Data rows read (header excluded): always the rows accepted plus {@linkcode rejected}. */
   processed: number;
+  /** Rows written to the rejects file instead of the table (always 0 when `onInvalid` is "fail"). */
+  rejected: number;
+  /** The rejects file written in "skip" mode. */
+  rejectsFile?: string;
   /** Rows in the table before the import. */
   before: number;
   /** Rows in the table after the import. */
@@ -41,6 +47,14 @@ export interface ImportFileOptions {
   signal?: AbortSignal;
   /** When given, milliseconds spent per phase are added to it (for profiling). */
   timings?: ImportTimings;
+  /**
+   * What a bad row does: "fail" (the default) refuses the whole file; "skip"
+   * imports the valid rows and writes each bad one to the rejects file (see
+   * lib/rejects.ts). Problems of the file itself refuse it in both modes.
+   */
+  onInvalid?: "fail" | "skip";
+  /** Folder of the rejects file in "skip" mode; defaults to the database location's folder. */
+  rejectsDir?: string;
 }
 
 /** Milliseconds an import spent in each phase. */
@@ -76,11 +90,14 @@ export async function importFile(
     clock = now;
     return elapsed;
   };
-  const batches = readCsv(path);
+  const skip = options.onInvalid === "skip";
+  const batches = readCsv(path, skip ? { raw: true, keepInvalid: true } : {});
   const first = await batches.next();
   timings.parse += lap();
   if (first.done) throw new ImportError(path, "is empty: expected a header line");
   const header = first.value.records[0];
+  const headerProblem = first.value.invalid?.get(1);
+  if (headerProblem !== undefined) throw new ImportError(path, headerProblem, { line: 1 });
   const table = options.table === undefined
     ? tableFromHeader(path, header)
     : getTable(options.table);
@@ -88,27 +105,38 @@ export async function importFile(
   const convert = rowConverter(path, table, order);
   first.value.records.shift();
   first.value.lines.shift();
+  const rejects = skip
+    ? await RejectsFile.create(
+      rejectsPath(options.rejectsDir ?? dirname(store.location), path),
+      first.value.raw!.shift()!,
+    )
+    : undefined;
 
-  return await store.write(table, async (writer) => {
+  const written = store.write(table, async (writer) => {
     const before = await store.count(table);
     timings.begin += lap();
     const seen = new KeyFingerprints();
     let processed = 0;
     for (let batch: CsvBatch | undefined = first.value; batch !== undefined;) {
       options.signal?.throwIfAborted();
-      const rows: Value[][] = new Array(batch.records.length);
-      for (let i = 0; i < rows.length; i++) {
-        const row = convert(batch.records[i], batch.lines[i]);
-        if (!seen.add(row[0] as string)) {
-          await checkRepeat(path, table, order, row[0] as string, batch.lines[i]);
+      let rows: Value[][];
+      if (rejects === undefined) {
+        rows = new Array(batch.records.length);
+        for (let i = 0; i < rows.length; i++) {
+          const row = convert(batch.records[i], batch.lines[i]);
+          if (!seen.add(row[0] as string)) {
+            await checkRepeat(path, table, order, row[0] as string, batch.lines[i]);
+          }
+          rows[i] = row;
         }
-        rows[i] = row;
+        await checkReferences(path, table, writer.missing, rows, batch.lines);
+      } else {
+        rows = await sift(batch, { path, table, order, convert, seen, writer, rejects });
       }
-      await checkReferences(path, table, writer.missing, rows, batch.lines);
       timings.validate += lap();
       await writer.upsert(rows);
       timings.insert += lap();
-      processed += rows.length;
+      processed += batch.records.length;
       options.onProgress?.(processed);
       const next = await batches.next();
       batch = next.done ? undefined : next.value;
@@ -117,12 +145,22 @@ export async function importFile(
     if (processed === 0) throw new ImportError(path, "has a header but no data rows");
     options.signal?.throwIfAborted();
     const after = await store.count(table);
+    const rejected = rejects?.count ?? 0;
     lap();
-    return { file: path, table: table.name, processed, before, after, seconds: 0 };
-  }).then((report) => {
-    timings.commit += lap();
-    return { ...report, seconds: (performance.now() - since) / 1000 };
+    return { file: path, table: table.name, processed, rejected, before, after, seconds: 0 };
   });
+  let report: ImportReport;
+  try {
+    report = await written;
+  } catch (error) {
+    await rejects?.discard();
+    throw error;
+  }
+  timings.commit += lap();
+  if (rejects === undefined) return { ...report, seconds: (performance.now() - since) / 1000 };
+  await rejects.commit();
+  const seconds = (performance.now() - since) / 1000;
+  return { ...report, rejectsFile: rejects.path, seconds };
 }
 
 /**
@@ -136,20 +174,111 @@ async function checkRepeat(
   key: string,
   line: number,
 ): Promise<void> {
-  for await (const batch of readCsv(path)) {
+  const earlier = await findRepeat(path, order, key, line);
+  if (earlier !== undefined) throw new ImportError(path, repeats(table, key, earlier), { line });
+}
+
+function repeats(table: Table, key: string, earlier: number): string {
+  return `repeats ${table.key} "${key}" of line ${earlier}`;
+}
+
+/**
+ * The line of the first record before `line` whose key is `key`, if any.
+ * With `accepted`, only records it accepts count (in "skip" mode a rejected
+ * record was not imported, so a later one with its key is no repeat).
+ */
+async function findRepeat(
+  path: string,
+  order: number[],
+  key: string,
+  line: number,
+  accepted?: (record: string[], line: number) => boolean,
+): Promise<number | undefined> {
+  for await (const batch of readCsv(path, { keepInvalid: accepted !== undefined })) {
     for (let i = 0; i < batch.records.length; i++) {
       const earlier = batch.lines[i];
       if (earlier === 1) continue;
-      if (earlier >= line) return;
-      if (batch.records[i][order[0]]?.trim() === key) {
-        throw new ImportError(
-          path,
-          `repeats ${table.key} "${key}" of line ${earlier}`,
-          { line },
-        );
-      }
+      if (earlier >= line) return undefined;
+      if (batch.records[i][order[0]]?.trim() !== key) continue;
+      if (batch.invalid?.has(earlier)) continue;
+      if (accepted === undefined || accepted(batch.records[i], earlier)) return earlier;
     }
   }
+  return undefined;
+}
+
+/** What {@linkcode sift} needs from the import under way. */
+interface SiftContext {
+  path: string;
+  table: Table;
+  order: number[];
+  convert: (record: string[], line: number) => Value[];
+  seen: KeyFingerprints;
+  writer: Writer;
+  rejects: RejectsFile;
+}
+
+/**
+ * "Skip" mode's check of one batch: returns the rows to import and writes
+ * every record with a row-level problem to the rejects file, in line order.
+ */
+async function sift(batch: CsvBatch, context: SiftContext): Promise<Value[][]> {
+  const { path, table, order, convert, seen, writer, rejects } = context;
+  const accepted = (record: string[], line: number) => {
+    try {
+      convert(record, line);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const refused: { line: number; reason: string; raw: string }[] = [];
+  let kept: { row: Value[]; line: number; raw: string }[] = [];
+  for (let i = 0; i < batch.records.length; i++) {
+    const line = batch.lines[i];
+    const raw = batch.raw![i];
+    const invalid = batch.invalid?.get(line);
+    if (invalid !== undefined) {
+      refused.push({ line, reason: invalid, raw });
+      continue;
+    }
+    let row: Value[];
+    try {
+      row = convert(batch.records[i], line);
+    } catch (error) {
+      if (!(error instanceof ImportError)) throw error;
+      refused.push({ line, reason: error.reason, raw });
+      continue;
+    }
+    const key = row[0] as string;
+    if (!seen.add(key)) {
+      const earlier = await findRepeat(path, order, key, line, accepted);
+      if (earlier !== undefined) {
+        refused.push({ line, reason: repeats(table, key, earlier), raw });
+        continue;
+      }
+    }
+    kept.push({ row, line, raw });
+  }
+  for (const reference of table.references) {
+    const index = table.columns.findIndex((c) => c.name === reference.column);
+    const keys = [...new Set(kept.map(({ row }) => row[index] as string))];
+    const absent = new Set(await writer.missing(reference, keys));
+    if (absent.size === 0) continue;
+    kept = kept.filter(({ row, line, raw }) => {
+      const value = row[index] as string;
+      if (!absent.has(value)) return true;
+      refused.push({ line, reason: missingReason(reference, value), raw });
+      return false;
+    });
+  }
+  refused.sort((a, b) => a.line - b.line);
+  for (const { line, reason, raw } of refused) await rejects.add(line, reason, raw);
+  return kept.map(({ row }) => row);
+}
+
+function missingReason(reference: Reference, value: string): string {
+  return `has ${reference.column} "${value}", which is not in ${reference.table}`;
 }
 
 function tableFromHeader(path: string, header: string[]): Table {
@@ -223,7 +352,7 @@ function rowConverter(path: string, table: Table, order: number[]) {
 async function checkReferences(
   path: string,
   table: Table,
-  missing: (reference: Table["references"][number], keys: string[]) => Promise<string[]> | string[],
+  missing: Writer["missing"],
   rows: Value[][],
   lines: number[],
 ): Promise<void> {
@@ -233,10 +362,8 @@ async function checkReferences(
     const absent = new Set(await missing(reference, keys));
     if (absent.size === 0) continue;
     const at = rows.findIndex((row) => absent.has(row[index] as string));
-    throw new ImportError(
-      path,
-      `has ${reference.column} "${rows[at][index]}", which is not in ${reference.table}`,
-      { line: lines[at] },
-    );
+    throw new ImportError(path, missingReason(reference, rows[at][index] as string), {
+      line: lines[at],
+    });
   }
 }

@@ -4,13 +4,14 @@
  *
  * @module
  */
-import type { ImportResult } from "./import_file.ts";
+import type { ImportReport, ImportResult } from "./import_file.ts";
 import { DEFAULT_DATA_DIR, DEFAULT_DB, type ImportOptions, MAIN_FILES } from "./run_options.ts";
 import { formatTable } from "./table.ts";
 
 const USAGE = `Options:
   --data-dir DIR  folder with customers.csv and products.csv (default: ${DEFAULT_DATA_DIR})
   --db PATH       database location (default: ${DEFAULT_DB})
+  --skip-invalid  import the valid rows; write bad ones to <name>.rejects.csv beside the database
   --json          print the tuples as JSON
   -h, --help      show this help`;
 
@@ -32,6 +33,7 @@ export function formatResults(
 interface Flags {
   dataDir?: string;
   db?: string;
+  skipInvalid: boolean;
   json: boolean;
   help: boolean;
 }
@@ -41,7 +43,7 @@ interface Flags {
  * 8 ms of start-up, a third of Deno's own (see findings.txt).
  */
 export function parseFlags(args: string[]): Flags {
-  const flags: Flags = { json: false, help: false };
+  const flags: Flags = { skipInvalid: false, json: false, help: false };
   for (let i = 0; i < args.length; i++) {
     const [name, inline] = args[i].split(/=(.*)/s, 2);
     const value = () => {
@@ -53,11 +55,17 @@ export function parseFlags(args: string[]): Flags {
     };
     if (name === "--data-dir") flags.dataDir = value();
     else if (name === "--db") flags.db = value();
+    else if (name === "--skip-invalid" && inline === undefined) flags.skipInvalid = true;
     else if (name === "--json" && inline === undefined) flags.json = true;
     else if ((name === "--help" || name === "-h") && inline === undefined) flags.help = true;
     else throw new TypeError(`Unknown option "${args[i]}"`);
   }
   return flags;
+}
+
+function rejectedNote(report: ImportReport): string {
+  const rows = report.rejected === 1 ? "1 row" : `${report.rejected} rows`;
+  return `Skipped ${rows} of "${report.file}": see "${report.rejectsFile}"`;
 }
 
 /** Runs `run` with options from `args`, printing its tuples; sets `Deno.exitCode` on failure. */
@@ -78,8 +86,17 @@ export async function main(
     return;
   }
   try {
-    const results = await run({ dataDir: flags.dataDir, db: flags.db });
+    const notes: string[] = [];
+    const results = await run({
+      dataDir: flags.dataDir,
+      db: flags.db,
+      onInvalid: flags.skipInvalid ? "skip" : "fail",
+      onReport: (report) => {
+        if (report.rejected > 0) notes.push(rejectedNote(report));
+      },
+    });
     console.log(flags.json ? JSON.stringify(results) : formatResults(results));
+    for (const note of notes) console.error(note);
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     Deno.exitCode = 1;

@@ -15,6 +15,7 @@
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { databaseError } from "./database_error.ts";
 import { getTable, type Reference, type Table, type TableName } from "./schema.ts";
 import type { Customer, Product, Store, Value, Writer } from "./store.ts";
 
@@ -74,8 +75,12 @@ class TableConnection {
   #statements = new Map<string, StatementSync>();
 
   constructor(path: string, table?: Table) {
-    this.db = connect(path);
-    if (table !== undefined) this.db.exec(createSql(table));
+    try {
+      this.db = connect(path);
+      if (table !== undefined) this.db.exec(createSql(table));
+    } catch (error) {
+      throw databaseError(path, error);
+    }
   }
 
   prepare(sql: string): StatementSync {
@@ -114,7 +119,11 @@ export class SqliteStore implements Store {
 
   async write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T> {
     const connection = this.#table(table);
-    connection.db.exec("BEGIN IMMEDIATE");
+    try {
+      connection.db.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      throw databaseError(tableFile(this.location, table.name), error, { writing: true });
+    }
     try {
       const result = await body(this.#writer(connection, table));
       connection.db.exec("COMMIT");

@@ -21,6 +21,10 @@ export interface WorkerRequest {
   db: string;
   /** Epoch milliseconds (`timeOrigin + now()`) at which the caller's clock started. */
   since: number;
+  /** What a bad row does. */
+  onInvalid?: "fail" | "skip";
+  /** Folder of the rejects file in "skip" mode. */
+  rejectsDir?: string;
   /** Post a {@linkcode WorkerProgress} after each batch. */
   progress?: boolean;
 }
@@ -57,6 +61,8 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
         onProgress: request.progress
           ? (rows) => self.postMessage({ progress: rows } satisfies WorkerProgress)
           : undefined,
+        onInvalid: request.onInvalid,
+        rejectsDir: request.rejectsDir,
       });
       return { ok: true, report };
     } finally {

@@ -26,6 +26,10 @@ export interface WorkersOptions {
   since?: number;
   /** Called with the job's index and its data rows read so far, after each batch. */
   onProgress?: (job: number, rows: number) => void;
+  /** What a bad row does: "fail" (default) or "skip" (see lib/import_file.ts). */
+  onInvalid?: "fail" | "skip";
+  /** Folder of the rejects files in "skip" mode. */
+  rejectsDir?: string;
 }
 
 const WORKER_URL = new URL("./worker.ts", import.meta.url);
@@ -54,6 +58,8 @@ export async function importInWorkers(
           db: options.db,
           since,
           progress: options.onProgress !== undefined,
+          onInvalid: options.onInvalid,
+          rejectsDir: options.rejectsDir,
         };
         worker.postMessage(request);
       })

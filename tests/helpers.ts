@@ -8,6 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import { generateDataset } from "../lib/generate.ts";
 import type { TableName } from "../lib/schema.ts";
 import { tableFile } from "../lib/sqlite_store.ts";
+import { digestTable } from "../lib/table_digest.ts";
 
 /** The folder every test's temporary files live under (git-ignored). */
 export const TEST_TMP = ".test-tmp";
@@ -62,4 +63,35 @@ export function snapshot(db: string, table: TableName): unknown[][] {
 /** The row count of `table`, read straight from the database file. */
 export function countRows(db: string, table: TableName): number {
   return snapshot(db, table).length;
+}
+
+/** A SHA-256 of every row of `table` in key order: equal checksums mean byte-equal tables. */
+export function checksum(db: string, table: TableName): string {
+  return digestTable(tableFile(db, table), table);
+}
+
+/** What a child `deno` process did. */
+export interface DenoRun {
+  /** Exit code. */
+  code: number;
+  /** Standard output, decoded. */
+  stdout: string;
+  /** Standard error, decoded. */
+  stderr: string;
+}
+
+/** Runs `deno run --no-prompt ...args` in a child process (needs --allow-run=deno). */
+export async function runDeno(args: string[]): Promise<DenoRun> {
+  const output = await new Deno.Command("deno", {
+    args: ["run", "--no-prompt", ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: text.decode(output.stdout),
+    stderr: text.decode(output.stderr),
+  };
 }

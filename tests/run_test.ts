@@ -116,13 +116,15 @@ Deno.test("parallel.run() rejects naming a missing file", async () => {
   );
 });
 
-Deno.test("parseFlags() reads --data-dir, --db and --json, and refuses unknown or empty options", () => {
+Deno.test("parseFlags() reads --data-dir, --db, --skip-invalid and --json, and refuses unknown or empty options", () => {
   assert.deepEqual(parseFlags(["--data-dir", "d", "--db=x.db", "--json"]), {
     dataDir: "d",
     db: "x.db",
+    skipInvalid: false,
     json: true,
     help: false,
   });
+  assert.equal(parseFlags(["--skip-invalid"]).skipInvalid, true);
   assert.throws(() => parseFlags(["--fast"]), /Unknown option "--fast"/);
   assert.throws(() => parseFlags(["--db"]), /Option "--db" needs a value/);
   assert.throws(() => parseFlags(["--json=yes"]), /Unknown option "--json=yes"/);

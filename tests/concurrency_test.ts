@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { generateDataset } from "../lib/generate.ts";
+import * as parallel from "../parallel.ts";
+import { checksum, countRows, runDeno, tempDir } from "./helpers.ts";
+
+const SCRIPTS = ["linear.ts", "parallel.ts", "linear.ts", "parallel.ts"];
+
+Deno.test("four processes running linear.ts and parallel.ts at once on one database all succeed", async () => {
+  await using dir = await tempDir();
+  const rows = 20_000;
+  // Each process imports the same keys with different values (its own seed),
+  // so each table must end up exactly one process's file, never a mixture.
+  const expected: Record<string, Set<string>> = { customers: new Set(), products: new Set() };
+  for (let i = 0; i < SCRIPTS.length; i++) {
+    await generateDataset(`${dir.path}/data${i}`, { rows, seed: 100 + i });
+    const reference = `${dir.path}/reference${i}.db`;
+    await parallel.run({ dataDir: `${dir.path}/data${i}`, db: reference });
+    for (const table of ["customers", "products"] as const) {
+      expected[table].add(checksum(reference, table));
+    }
+  }
+  const db = `${dir.path}/shared.db`;
+  const runs = await Promise.all(SCRIPTS.map((script, i) =>
+    runDeno([
+      "--allow-read",
+      `--allow-write=${dir.path}`,
+      script,
+      "--json",
+      "--data-dir",
+      `${dir.path}/data${i}`,
+      "--db",
+      db,
+    ])
+  ));
+  for (const [i, run] of runs.entries()) {
+    assert.equal(run.stderr, "", `${SCRIPTS[i]} #${i}`);
+    assert.equal(run.code, 0);
+    const results = JSON.parse(run.stdout) as number[][];
+    assert.deepEqual(results.map((r) => [r[0], r[2]]), [[rows, rows], [rows, rows]]);
+  }
+  for (const table of ["customers", "products"] as const) {
+    assert.equal(countRows(db, table), rows);
+    assert.ok(expected[table].has(checksum(db, table)), `${table} is a mixture of imports`);
+  }
+});
+
+Deno.test("a reader during a long import sees the whole old table or the whole new one", async () => {
+  await using dir = await tempDir();
+  await generateDataset(`${dir.path}/old`, { rows: 150_000, seed: 7 });
+  await generateDataset(`${dir.path}/new`, { rows: 200_000, seed: 42 });
+  const db = `${dir.path}/t.db`;
+  const fresh = `${dir.path}/fresh.db`;
+  await parallel.run({ dataDir: `${dir.path}/old`, db });
+  await parallel.run({ dataDir: `${dir.path}/new`, db: fresh });
+  const old = checksum(db, "customers");
+  const whole = checksum(fresh, "customers");
+  assert.notEqual(old, whole);
+
+  const importing = runDeno([
+    "--allow-read",
+    `--allow-write=${dir.path}`,
+    "linear.ts",
+    "--data-dir",
+    `${dir.path}/new`,
+    "--db",
+    db,
+  ]);
+  let running = true;
+  importing.finally(() => running = false);
+  const seen: string[] = [];
+  while (running) {
+    const digest = checksum(db, "customers");
+    seen.push(digest === old ? "old" : digest === whole ? "new" : "half");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const run = await importing;
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(seen.length > 0);
+  assert.deepEqual(seen.filter((s) => s === "half"), [], seen.join(" "));
+  assert.equal(checksum(db, "customers"), whole);
+});
