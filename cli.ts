@@ -21,6 +21,7 @@ import { IMPORT_MODES, importFiles, type ImportMode, planImport } from "./lib/im
 import { progressForFiles } from "./lib/progress.ts";
 import { type Customer, listAvailableProducts, listRenters, type Product } from "./lib/queries.ts";
 import { DEFAULT_DB } from "./lib/run_options.ts";
+import { rejectedNote } from "./lib/script.ts";
 import { type TableName, TABLES } from "./lib/schema.ts";
 import { tableFile } from "./lib/sqlite_store.ts";
 import { openStore, type Store } from "./lib/store.ts";
@@ -87,11 +88,16 @@ export function createProgram(): Command {
       new Option("--table <name>", "import every file into this table, whatever its header")
         .choices(TABLES.map((t) => t.name)),
     )
+    .option(
+      "--skip-invalid",
+      "import the valid rows; write each bad one, with its line and reason, to <name>.rejects.csv",
+    )
     .addOption(jsonOption("print JSON (one object per file) instead of a table"))
     .addHelpText(
       "after",
       examples(
         "norton import",
+        "norton import export.csv --skip-invalid",
         "norton import data/customers.csv data/products.csv data/rentals.csv --mode parallel",
         "norton import export.csv --table products --db data/test.db --json",
       ),
@@ -148,7 +154,13 @@ export async function main(args: string[] = Deno.args): Promise<void> {
 
 async function importCommand(
   files: string[],
-  options: { mode: ImportMode; db: string; table?: TableName; json?: boolean },
+  options: {
+    mode: ImportMode;
+    db: string;
+    table?: TableName;
+    json?: boolean;
+    skipInvalid?: boolean;
+  },
 ): Promise<void> {
   const paths = files.length > 0 ? files : DEFAULT_FILES;
   const stages = await planImport(paths, { table: options.table });
@@ -160,6 +172,7 @@ async function importCommand(
     reports = await importFiles(stages, {
       db: options.db,
       mode: options.mode,
+      onInvalid: options.skipInvalid ? "skip" : "fail",
       onProgress: progress && ((job, rows) => progress.update(job, rows)),
       onImported: (job, report) => progress?.finish(job, report.processed),
     });
@@ -167,6 +180,11 @@ async function importCommand(
     progress?.stop();
   }
   print(reports, REPORT_VIEW, options.json);
+  for (const report of reports.filter((r) => r.rejected > 0)) {
+    console.error(
+      `Skipped ${report.rejected} rows of "${report.file}": see "${report.rejectsFile}"`,
+    );
+  }
 }
 
 async function productsCommand(options: { db: string; json?: boolean }): Promise<void> {
@@ -224,7 +242,7 @@ interface View<T> {
 }
 
 const REPORT_VIEW: View<ImportReport> = {
-  head: ["file", "table", "processed", "before", "after", "seconds"],
+  head: ["file", "table", "processed", "before", "after", "seconds", "rejected"],
   cells: (r) => [
     r.file,
     r.table,
@@ -232,8 +250,9 @@ const REPORT_VIEW: View<ImportReport> = {
     String(r.before),
     String(r.after),
     r.seconds.toFixed(3),
+    String(r.rejected),
   ],
-  right: [2, 3, 4, 5],
+  right: [2, 3, 4, 5, 6],
 };
 
 const PRODUCT_VIEW: View<Product> = {

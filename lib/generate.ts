@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { quoteField } from "./csv_quote.ts";
 
 /** Options for {@linkcode generateDataset}. */
 export interface GenerateOptions {
@@ -120,13 +121,8 @@ function digits(next: () => number, count: number): string {
   return out;
 }
 
-/** Quotes a CSV field when RFC 4180 requires it. */
-function field(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
 function line(values: string[]): string {
-  return values.map(field).join(",") + "\n";
+  return values.map(quoteField).join(",") + "\n";
 }
 
 /** Identifier of the `n`th (1-based) record with a table's prefix, e.g. `C000042`. */

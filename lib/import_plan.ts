@@ -44,6 +44,8 @@ export interface ImportFilesOptions {
   onProgress?: (job: WorkerJob, rows: number) => void;
   /** Called when a file's import has committed (in parallel mode, when its stage has). */
   onImported?: (job: WorkerJob, report: ImportReport) => void;
+  /** What a bad row does: "fail" (default) or "skip" (see lib/import_file.ts). */
+  onInvalid?: "fail" | "skip";
 }
 
 /**
@@ -90,6 +92,7 @@ export async function importFiles(
       const done = await importInWorkers(stage, {
         db: options.db,
         since,
+        onInvalid: options.onInvalid,
         onProgress: progress && ((i, rows) => progress(stage[i], rows)),
       });
       done.forEach((report, i) => options.onImported?.(stage[i], report));
@@ -104,6 +107,7 @@ export async function importFiles(
       const report = await importFile(store, job.path, {
         table: job.table,
         since,
+        onInvalid: options.onInvalid,
         onProgress: progress && ((rows) => progress(job, rows)),
       });
       options.onImported?.(job, report);

@@ -15,16 +15,12 @@
  *
  * @module
  */
+import { quoteField } from "./csv_quote.ts";
 import { basename, join } from "node:path";
 
 /** Where the rejects of the CSV file `csvPath` go in the folder `dir`. */
 export function rejectsPath(dir: string, csvPath: string): string {
   return join(dir, `${basename(csvPath).replace(/\.csv$/i, "")}.rejects.csv`);
-}
-
-/** Quotes a CSV field when RFC 4180 requires it. */
-function field(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
 function withNewline(raw: string): string {
@@ -71,7 +67,7 @@ export class RejectsFile {
 
   /** Records the record starting at `line`, with its raw text, as rejected for `reason`. */
   async add(line: number, reason: string, raw: string): Promise<void> {
-    this.#buffer += `${line},${field(reason)},${withNewline(raw)}`;
+    this.#buffer += `${line},${quoteField(reason)},${withNewline(raw)}`;
     this.#count++;
     if (this.#buffer.length >= FLUSH_AT) await this.#flush();
   }

@@ -63,7 +63,8 @@ export function parseFlags(args: string[]): Flags {
   return flags;
 }
 
-function rejectedNote(report: ImportReport): string {
+/** The one-line note for a file whose bad rows went to its rejects file. */
+export function rejectedNote(report: ImportReport): string {
   const rows = report.rejected === 1 ? "1 row" : `${report.rejected} rows`;
   return `Skipped ${rows} of "${report.file}": see "${report.rejectsFile}"`;
 }
