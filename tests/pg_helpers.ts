@@ -12,7 +12,8 @@
 import postgres from "postgres";
 import { getTable, type TableName } from "../lib/schema.ts";
 
-const HOW = "set HPN_PG_URL=postgres://USER@HOST:PORT/DATABASE to run them (see README)";
+const HOW = "set HPN_PG_URL=postgres://root@127.0.0.1:5432/test (any server you may write to) " +
+  "to run them; see README";
 
 function env(name: string): string | undefined {
   const granted = Deno.permissions.querySync({ name: "env", variable: name }).state === "granted";
@@ -22,7 +23,7 @@ function env(name: string): string | undefined {
 async function probe(): Promise<string | undefined> {
   const url = env("HPN_PG_URL");
   const required = env("HPN_PG_REQUIRED") === "1";
-  let problem = `HPN_PG_URL is not set: ${HOW}`;
+  let problem = HOW;
   if (url !== undefined && url !== "") {
     const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
     try {
@@ -80,4 +81,19 @@ export async function pgSnapshot(location: string, table: TableName): Promise<un
   } finally {
     await sql.end();
   }
+}
+
+/**
+ * Copies the header and data rows `from` to `to` (0-based, end excluded) of the
+ * one-record-per-line CSV file `source` to `target`, reversed if asked.
+ */
+export async function writeSlice(
+  source: string,
+  target: string,
+  options: { from: number; to: number; reverse?: boolean },
+): Promise<void> {
+  const [header, ...rows] = (await Deno.readTextFile(source)).trimEnd().split("\n");
+  const slice = rows.slice(options.from, options.to);
+  if (options.reverse) slice.reverse();
+  await Deno.writeTextFile(target, [header, ...slice].join("\n") + "\n");
 }
