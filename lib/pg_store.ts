@@ -23,6 +23,7 @@
  *
  * @module
  */
+import { connect } from "node:net";
 import { finished } from "node:stream/promises";
 import postgres from "postgres";
 import { getTable, type Reference, type Table, type TableName, TABLES } from "./schema.ts";
@@ -85,6 +86,26 @@ const COPY_ESCAPES: Record<string, string> = {
   "\r": "\\r",
 };
 
+/** The driver's socket: TCP with Nagle's algorithm off. */
+function noDelaySocket(options: { host: string[]; port: number[] }) {
+  const socket = connect(options.port[0], options.host[0]);
+  socket.setNoDelay(true);
+  return socket;
+}
+
+/**
+ * Driver options. The driver leaves Nagle's algorithm on, and under Deno each
+ * small message (a COPY's end, a short query) then waits for the server's
+ * delayed ACK: measured, 20 one-row COPYs took 1.7 s, and 18 ms with it off.
+ * `socket` is a documented option that the driver's types do not declare,
+ * hence the variable rather than a literal.
+ */
+const DRIVER_OPTIONS: postgres.Options<Record<string, never>> = Object.assign(
+  // Notices ("relation already exists, skipping") are expected, not news.
+  { max: 4, onnotice: () => {} },
+  { socket: noDelaySocket },
+);
+
 /** An open write transaction on one table and the rows staged in it. */
 interface OpenWrite {
   tx: Transaction;
@@ -107,8 +128,7 @@ export class PgStore implements Store {
   /** Connects to the database at `location` and creates the schema and tables if missing. */
   static async open(location: string): Promise<PgStore> {
     const { url, schema } = parsePgLocation(location);
-    // Notices ("relation already exists, skipping") are expected, not news.
-    const sql = postgres(url, { max: 4, onnotice: () => {} });
+    const sql = postgres(url, DRIVER_OPTIONS);
     const store = new PgStore(location, sql, schema);
     try {
       await store.#create(schema);
