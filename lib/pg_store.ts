@@ -40,9 +40,15 @@ export interface PgTarget {
   schema?: string;
 }
 
+/** `location` with its password, if any, replaced by `***`, for messages. */
+function shown(location: string): string {
+  return location.replace(/^([^:]+:\/\/[^:@/]*:)[^@/]*@/, "$1***@");
+}
+
 /** Splits a PostgreSQL location into the driver's URL and the schema; throws on a bad one. */
 export function parsePgLocation(location: string): PgTarget {
-  const fail = (reason: string) => new TypeError(`Cannot use database "${location}": ${reason}`);
+  const fail = (reason: string) =>
+    new TypeError(`Cannot use database "${shown(location)}": ${reason}`);
   let url: URL;
   try {
     url = new URL(location);
@@ -86,7 +92,7 @@ const COPY_ESCAPES: Record<string, string> = {
   "\r": "\\r",
 };
 
-/** The driver's socket: TCP with Nagle's algorithm off. */
+/** The driver's socket: TCP to the first host, with Nagle's algorithm off. */
 function noDelaySocket(options: { host: string[]; port: number[] }) {
   const socket = connect(options.port[0], options.host[0]);
   socket.setNoDelay(true);
@@ -98,7 +104,8 @@ function noDelaySocket(options: { host: string[]; port: number[] }) {
  * small message (a COPY's end, a short query) then waits for the server's
  * delayed ACK: measured, 20 one-row COPYs took 1.7 s, and 18 ms with it off.
  * `socket` is a documented option that the driver's types do not declare,
- * hence the variable rather than a literal.
+ * hence the variable rather than a literal. With it, the driver's fail-over
+ * between several hosts in one URL and Unix-socket paths are not available.
  */
 const DRIVER_OPTIONS: postgres.Options<Record<string, never>> = Object.assign(
   // Notices ("relation already exists, skipping") are expected, not news.
@@ -135,7 +142,7 @@ export class PgStore implements Store {
     } catch (error) {
       await sql.end({ timeout: 0 });
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`Cannot open database "${location}": ${reason}`, { cause: error });
+      throw new Error(`Cannot open database "${shown(location)}": ${reason}`, { cause: error });
     }
     return store;
   }

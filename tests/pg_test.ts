@@ -34,6 +34,10 @@ Deno.test("parsePgLocation() takes the schema out of the URL and refuses bad loc
     /Cannot use database "postgres:\/\/127\.0\.0\.1\/test": name the user/,
   );
   assert.throws(
+    () => parsePgLocation("postgres://u:secret@h/db?schema=X"),
+    (error: Error) => error.message.startsWith('Cannot use database "postgres://u:***@h/db'),
+  );
+  assert.throws(
     () => parsePgLocation("postgres://u@h/db?schema=Drop;Table"),
     /schema "Drop;Table" must be lower-case letters/,
   );
