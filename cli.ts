@@ -180,11 +180,7 @@ async function importCommand(
     progress?.stop();
   }
   print(reports, REPORT_VIEW, options.json);
-  for (const report of reports.filter((r) => r.rejected > 0)) {
-    console.error(
-      `Skipped ${report.rejected} rows of "${report.file}": see "${report.rejectsFile}"`,
-    );
-  }
+  for (const report of reports.filter((r) => r.rejected > 0)) console.error(rejectedNote(report));
 }
 
 async function productsCommand(options: { db: string; json?: boolean }): Promise<void> {

@@ -67,7 +67,21 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Opens the store at `location`, creating its tables if they are missing. */
-export function openStore(location: string): Promise<Store> {
-  return Promise.resolve(new SqliteStore(location));
+/** Whether `location` names a PostgreSQL database (`postgres://…`) rather than a SQLite path. */
+export function isPgLocation(location: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(location);
+}
+
+/**
+ * Opens the store at `location`, creating its tables if they are missing:
+ * `postgres://…` or `postgresql://…` is a PostgreSQL database (lib/pg_store.ts),
+ * anything else a SQLite path.
+ */
+export async function openStore(location: string): Promise<Store> {
+  if (isPgLocation(location)) {
+    // Loaded only when asked for, so SQLite runs start without the driver.
+    const { PgStore } = await import("./pg_store.ts");
+    return await PgStore.open(location);
+  }
+  return new SqliteStore(location);
 }

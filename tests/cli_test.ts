@@ -94,11 +94,12 @@ Deno.test("norton import prints an aligned table, one row per file", async () =>
   const lines = run.stdout.trimEnd().split("\n");
   const width = customers.length;
   // Seconds vary; the rest, alignment included, must be exact.
-  assert.ok(lines.slice(1).every((line) => / {2}\d\.\d{3}$/.test(line)), run.stdout);
-  assert.deepEqual(lines.map((line) => line.replace(/\d\.\d{3}$/, "0.000")), [
-    `${"file".padEnd(width)}  table      processed  before  after  seconds`,
-    `${products.padEnd(width)}  products          12       0     12    0.000`,
-    `${customers}  customers         12       0     12    0.000`,
+  const seconds = / {2}\d\.\d{3}( +\d+)$/;
+  assert.ok(lines.slice(1).every((line) => seconds.test(line)), run.stdout);
+  assert.deepEqual(lines.map((line) => line.replace(/\d\.\d{3}( +\d+)$/, "0.000$1")), [
+    `${"file".padEnd(width)}  table      processed  before  after  seconds  rejected`,
+    `${products.padEnd(width)}  products          12       0     12    0.000         0`,
+    `${customers}  customers         12       0     12    0.000         0`,
   ]);
 });
 
@@ -251,4 +252,20 @@ Deno.test("norton bench, profile and contention run their own deno task with the
   assert.match(bad.stderr, /Unknown arguments "--bogus"/);
   const contention = await norton("contention", "--workers", "1");
   assert.equal(contention.code, 2);
+});
+
+Deno.test("norton import --skip-invalid imports the valid rows and counts the rejected ones", async () => {
+  await using dir = await tempDir();
+  const db = `${dir.path}/t.db`;
+  const file = await writeFile(
+    dir.path,
+    "products.csv",
+    "product_id,description,product_type,quantity_available\nP1,desk,office,2\nP2,chair,office,-1\n",
+  );
+  const run = await norton("import", file, "--db", db, "--skip-invalid", "--json");
+  assert.equal(run.code, 0, run.stderr);
+  const [report] = JSON.parse(run.stdout);
+  assert.deepEqual([report.processed, report.after, report.rejected], [2, 1, 1]);
+  assert.match(run.stderr, /Skipped 1 row of ".*products\.csv": see ".*products\.rejects\.csv"/);
+  assert.equal(countRows(db, "products"), 1);
 });

@@ -1,0 +1,342 @@
+/**
+ * The PostgreSQL store and everything run on it. One file on purpose: Deno
+ * evaluates each test file apart, and a server that is not there should be
+ * reported in one line, not one per file.
+ */
+import assert from "node:assert/strict";
+import * as linear from "../linear.ts";
+import * as parallel from "../parallel.ts";
+import { ImportError } from "../lib/errors.ts";
+import { importFile } from "../lib/import_file.ts";
+import { runDeadlockScenarios } from "../lib/pg_deadlock.ts";
+import { parsePgLocation } from "../lib/pg_store.ts";
+import { getTable } from "../lib/schema.ts";
+import { openStore } from "../lib/store.ts";
+import { datasetDir, snapshot, tempDir, writeFile } from "./helpers.ts";
+import { NO_PG, PG_URL, pgSchema, pgSnapshot, writeSlice } from "./pg_helpers.ts";
+
+// The store: locations, tables, values, bad input, queries.
+
+const CUSTOMERS = "user_id,name,address,zip_code,phone_number,email\n";
+const PRODUCTS = "product_id,description,product_type,quantity_available\n";
+
+Deno.test("parsePgLocation() takes the schema out of the URL and refuses bad locations", () => {
+  assert.deepEqual(
+    parsePgLocation("postgres://root@127.0.0.1:5432/test?schema=t_1&sslmode=disable"),
+    {
+      url: "postgres://root@127.0.0.1:5432/test?sslmode=disable",
+      schema: "t_1",
+    },
+  );
+  assert.equal(parsePgLocation("postgresql://u@h/db").schema, undefined);
+  assert.throws(
+    () => parsePgLocation("postgres://127.0.0.1/test"),
+    /Cannot use database "postgres:\/\/127\.0\.0\.1\/test": name the user/,
+  );
+  assert.throws(
+    () => parsePgLocation("postgres://u:secret@h/db?schema=X"),
+    (error: Error) => error.message.startsWith('Cannot use database "postgres://u:***@h/db'),
+  );
+  assert.throws(
+    () => parsePgLocation("postgres://u@h/db?schema=Drop;Table"),
+    /schema "Drop;Table" must be lower-case letters/,
+  );
+});
+
+Deno.test({
+  name: "openStore() on postgres:// creates the three tables in the location's schema",
+  ignore: NO_PG,
+  async fn() {
+    await using pg = pgSchema();
+    const store = await openStore(pg.location);
+    try {
+      for (const table of ["customers", "products", "rentals"] as const) {
+        assert.equal(await store.count(getTable(table)), 0);
+      }
+    } finally {
+      await store.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "PostgreSQL import keeps tabs, backslashes, line breaks and quotes intact",
+  ignore: NO_PG,
+  async fn() {
+    await using dir = await tempDir();
+    await using pg = pgSchema();
+    const path = await writeFile(
+      dir.path,
+      "c.csv",
+      CUSTOMERS +
+        'C1,"Lee, Ann","1 Main St\r\nSeattle\tWA",98101,555-1,a\\b@x.com\n' +
+        'C2,"O""Brien \\N",Zoë straße,00001,\\t,e@x\n',
+    );
+    const store = await openStore(pg.location);
+    const report = await importFile(store, path);
+    await store.close();
+    assert.deepEqual([report.processed, report.before, report.after], [2, 0, 2]);
+    assert.deepEqual(await pgSnapshot(pg.location, "customers"), [
+      ["C1", "Lee, Ann", "1 Main St\r\nSeattle\tWA", "98101", "555-1", "a\\b@x.com"],
+      ["C2", 'O"Brien \\N', "Zoë straße", "00001", "\\t", "e@x"],
+    ]);
+  },
+});
+
+Deno.test({
+  name: "PostgreSQL import refuses bad input whole, even when the bad line is batches in",
+  ignore: NO_PG,
+  async fn(t) {
+    await using data = await datasetDir(10);
+    await using dir = await tempDir();
+    await using pg = pgSchema();
+    const store = await openStore(pg.location);
+    await importFile(store, `${data.path}/customers.csv`);
+    await importFile(store, `${data.path}/products.csv`);
+    const before = await pgSnapshot(pg.location, "products");
+    const many = Array.from({ length: 20_000 }, (_, i) => `Q${i},desk,office,${i}\n`).join("");
+    const cases = [
+      { name: "a negative quantity", text: PRODUCTS + "P1,a,b,-2\n", error: /line 2 has/ },
+      {
+        name: "a duplicate key",
+        text: PRODUCTS + "P000001,a,b,1\nP000001,c,d,2\n",
+        error: /line 3 repeats product_id "P000001" of line 2/,
+      },
+      {
+        name: "a bad row after 20,000 good ones",
+        text: PRODUCTS + many + "Q-last,desk,office,1.5\n",
+        error: /line 20002 has quantity_available "1\.5"/,
+      },
+    ];
+    for (const { name, text, error } of cases) {
+      await t.step(`rejects ${name} and leaves the table as it was`, async () => {
+        const path = await writeFile(dir.path, "bad.csv", text);
+        await assert.rejects(importFile(store, path, { table: "products" }), (e: Error) => {
+          assert.ok(e instanceof ImportError);
+          assert.match(e.message, error);
+          return true;
+        });
+        assert.deepEqual(await pgSnapshot(pg.location, "products"), before);
+      });
+    }
+    await store.close();
+  },
+});
+
+Deno.test({
+  name: "PostgreSQL import refuses rentals naming a missing customer, and the queries answer",
+  ignore: NO_PG,
+  async fn() {
+    await using data = await datasetDir(10);
+    await using dir = await tempDir();
+    await using pg = pgSchema();
+    const sqlite = await openStore(`${dir.path}/t.db`);
+    const store = await openStore(pg.location);
+    try {
+      for (const name of ["customers", "products", "rentals"]) {
+        await importFile(sqlite, `${data.path}/${name}.csv`);
+        await importFile(store, `${data.path}/${name}.csv`);
+      }
+      const path = await writeFile(
+        dir.path,
+        "r.csv",
+        "rental_id,product_id,user_id\nR1,P000001,C000001\nR2,P000002,C999\n",
+      );
+      await assert.rejects(
+        importFile(store, path),
+        /line 3 has user_id "C999", which is not in customers/,
+      );
+      assert.equal(await store.count(getTable("rentals")), 10);
+      // node:sqlite rows have a null prototype; compare their fields.
+      const plain = <T>(rows: T[]) => rows.map((row) => ({ ...row }));
+      assert.deepEqual(await store.availableProducts(), plain(await sqlite.availableProducts()));
+      const rented = (await pgSnapshot(pg.location, "rentals"))[0][1] as string;
+      const renters = await store.renters(rented);
+      assert.ok(renters.length > 0);
+      assert.deepEqual(renters, plain(await sqlite.renters(rented)));
+    } finally {
+      await store.close();
+      await sqlite.close();
+    }
+  },
+});
+
+// linear.ts and parallel.ts on PostgreSQL.
+
+const MODES = { linear: linear.run, parallel: parallel.run };
+
+for (const [mode, run] of Object.entries(MODES)) {
+  Deno.test({
+    name: `${mode}.run() on PostgreSQL gives the tuples and tables it gives on SQLite`,
+    ignore: NO_PG,
+    async fn() {
+      await using data = await datasetDir(300);
+      await using dir = await tempDir();
+      await using pg = pgSchema();
+      const file = `${dir.path}/t.db`;
+      const onSqlite = await run({ dataDir: data.path, db: file });
+      const onPg = await run({ dataDir: data.path, db: pg.location });
+      assert.deepEqual(onPg.map((r) => r.slice(0, 3)), [[300, 0, 300], [300, 0, 300]]);
+      assert.deepEqual(onPg.map((r) => r.slice(0, 3)), onSqlite.map((r) => r.slice(0, 3)));
+      for (const table of ["customers", "products"] as const) {
+        assert.deepEqual(await pgSnapshot(pg.location, table), snapshot(file, table));
+      }
+    },
+  });
+
+  Deno.test({
+    name: `${mode}.run() on PostgreSQL updates existing keys and adds nothing twice`,
+    ignore: NO_PG,
+    async fn() {
+      await using data = await datasetDir(30);
+      await using pg = pgSchema();
+      await run({ dataDir: data.path, db: pg.location });
+      await writeFile(
+        data.path,
+        "customers.csv",
+        "user_id,name,address,zip_code,phone_number,email\n" +
+          "C000001,Changed Name,1 New St,00001,555-000-0000,new@example.com\n" +
+          "C900000,New Person,2 New St,00002,555-000-0001,p@example.com\n",
+      );
+      const [customers, products] = await run({ dataDir: data.path, db: pg.location });
+      assert.deepEqual(customers.slice(0, 3), [2, 30, 31]);
+      assert.deepEqual(products.slice(0, 3), [30, 30, 30]);
+      const rows = await pgSnapshot(pg.location, "customers");
+      assert.equal(rows.find((row) => row[0] === "C000001")?.[1], "Changed Name");
+    },
+  });
+}
+
+Deno.test({
+  name: "parallel.run() on PostgreSQL with a failing worker leaves that table untouched",
+  ignore: NO_PG,
+  async fn() {
+    await using data = await datasetDir(2000);
+    await using pg = pgSchema();
+    await writeFile(
+      data.path,
+      "customers.csv",
+      "user_id,name,address,zip_code,phone_number,email\nC1,a,b,c,d,e\nC2,a,b,c,d\n",
+    );
+    await assert.rejects(
+      parallel.run({ dataDir: data.path, db: pg.location }),
+      /customers\.csv": line 3 has 5 fields, expected 6/,
+    );
+    assert.deepEqual(await pgSnapshot(pg.location, "customers"), []);
+    assert.ok([0, 2000].includes((await pgSnapshot(pg.location, "products")).length));
+  },
+});
+
+// Contention: overlapping imports at once.
+
+Deno.test({
+  name: "runDeadlockScenarios(): file-order upserts deadlock and lose rows, the store's do not",
+  ignore: NO_PG,
+  async fn() {
+    const { naive, safe } = await runDeadlockScenarios(PG_URL!, { overlap: 100, own: 50 });
+    assert.deepEqual(naive, { committed: 1, deadlocks: 1, rows: 150, expected: 200, lost: 50 });
+    assert.deepEqual(safe, { committed: 2, deadlocks: 0, rows: 200, expected: 200, lost: 0 });
+  },
+});
+
+Deno.test({
+  name: "Overlapping imports of one table at once, in opposite orders, all commit and lose nothing",
+  ignore: NO_PG,
+  async fn() {
+    await using data = await datasetDir(5000);
+    await using dir = await tempDir();
+    await using pg = pgSchema();
+    // Four files of 2,000 products each, neighbours sharing 1,000 keys,
+    // every other one written in descending key order.
+    const files = await Promise.all([0, 1, 2, 3].map(async (k) => {
+      const path = `${dir.path}/products_${k}.csv`;
+      await writeSlice(`${data.path}/products.csv`, path, {
+        from: k * 1000,
+        to: k * 1000 + 2000,
+        reverse: k % 2 === 1,
+      });
+      return path;
+    }));
+    const stores = await Promise.all(files.map(() => openStore(pg.location)));
+    try {
+      const reports = await Promise.all(
+        files.map((path, k) => importFile(stores[k], path, { table: "products" })),
+      );
+      assert.ok(reports.every((report) => report.processed === 2000));
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+    const expected = `${dir.path}/expected.db`;
+    const reference = await openStore(expected);
+    await writeSlice(`${data.path}/products.csv`, `${dir.path}/all.csv`, { from: 0, to: 5000 });
+    await importFile(reference, `${dir.path}/all.csv`, { table: "products" });
+    await reference.close();
+    assert.deepEqual(await pgSnapshot(pg.location, "products"), snapshot(expected, "products"));
+  },
+});
+
+// Many machines: several processes into one database.
+
+const SCRIPTS = ["linear.ts", "parallel.ts"].map((name) => new URL(`../${name}`, import.meta.url));
+
+Deno.test({
+  name: "Five processes importing different and overlapping files into one database all succeed",
+  ignore: NO_PG,
+  async fn() {
+    await using data = await datasetDir(1200);
+    await using dir = await tempDir();
+    await using pg = pgSchema();
+    // Machine k imports rows [200k, 200k + 400) of both files: its neighbours
+    // share half of its keys; machines 0, 2 and 4 share none with each other.
+    const machines = [0, 1, 2, 3, 4];
+    const dirs = await Promise.all(machines.map(async (k) => {
+      const path = `${dir.path}/machine_${k}`;
+      await Deno.mkdir(path);
+      for (const table of ["customers", "products"]) {
+        await writeSlice(`${data.path}/${table}.csv`, `${path}/${table}.csv`, {
+          from: 200 * k,
+          to: 200 * k + 400,
+          reverse: k % 2 === 1,
+        });
+      }
+      return path;
+    }));
+    const outputs = await Promise.all(dirs.map((path, k) =>
+      new Deno.Command("deno", {
+        args: [
+          "run",
+          "--allow-read",
+          "--allow-env=PG*",
+          "--allow-net=127.0.0.1:5432",
+          SCRIPTS[k % 2].pathname,
+          "--data-dir",
+          path,
+          "--db",
+          pg.location,
+          "--json",
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output()
+    ));
+    for (const [k, output] of outputs.entries()) {
+      const stderr = new TextDecoder().decode(output.stderr);
+      assert.equal(output.code, 0, `machine ${k} failed: ${stderr}`);
+      const results = JSON.parse(new TextDecoder().decode(output.stdout));
+      assert.deepEqual(results.map((r: number[]) => r[0]), [400, 400]);
+    }
+    const expected = `${dir.path}/expected.db`;
+    const reference = await openStore(expected);
+    for (const table of ["customers", "products"] as const) {
+      await writeSlice(`${data.path}/${table}.csv`, `${dir.path}/${table}.csv`, {
+        from: 0,
+        to: 1200,
+      });
+      await importFile(reference, `${dir.path}/${table}.csv`, { table });
+    }
+    await reference.close();
+    for (const table of ["customers", "products"] as const) {
+      assert.deepEqual(await pgSnapshot(pg.location, table), snapshot(expected, table));
+    }
+  },
+});
