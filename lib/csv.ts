@@ -87,6 +87,7 @@ class RecordSplitter {
   #raw: boolean;
   #keepInvalid: boolean;
   #parser: Papa.Parser | undefined;
+  #bulk: Papa.Parser | undefined;
   #pending = ""; // text after the last complete record
   #base = 0; // offset of `#pending` in the whole text
   #line = 1; // line on which the next record starts
@@ -109,6 +110,8 @@ class RecordSplitter {
       this.#pending = text;
       return { records: [], lines: [] };
     }
+    const fast = this.#raw ? undefined : this.#fastPath(text, last);
+    if (fast !== undefined) return fast;
     this.#parser.parse(text, this.#base, !last);
     const consumed = (this.#ends.at(-1) ?? this.#base) - this.#base;
     const batch = this.#collect(text, consumed);
@@ -119,11 +122,43 @@ class RecordSplitter {
     return batch;
   }
 
-  /** A parser for the line break the first line ends with, once it is known. */
+  /**
+   * The common case: papaparse parses the chunk in one call, with no callback
+   * per record. It applies when every record is one line and nothing needs a
+   * closer look; otherwise (a stray quote, a record spanning lines, a parse
+   * error, odd bytes, the last chunk) it returns undefined, having changed
+   * nothing, and the chunk goes record by record.
+   */
+  #fastPath(text: string, last: boolean): CsvBatch | undefined {
+    const result = this.#bulk!.parse(text, this.#base, !last);
+    const rows: string[][] = result.data;
+    if (result.errors.length > 0) return undefined;
+    const consumed = result.meta.cursor - this.#base;
+    const chunk = text.slice(0, consumed);
+    if (count(chunk, "\n") !== rows.length) return undefined;
+    if (chunk.includes(REPLACEMENT) || chunk.includes("\0")) return undefined;
+    if (!quotesWellFormed(chunk)) return undefined;
+    const batch: CsvBatch = { records: [], lines: [] };
+    let line = this.#line;
+    for (const row of rows) {
+      if (row.length > 1 || row[0] !== "") { // not a blank line
+        batch.records.push(row);
+        batch.lines.push(line);
+      }
+      line++;
+    }
+    this.#line = line;
+    this.#pending = text.slice(consumed);
+    this.#base += consumed;
+    return batch;
+  }
+
+  /** The parsers for the line break the first line ends with, once it is known. */
   #start(text: string, last: boolean): Papa.Parser | undefined {
     const end = text.indexOf("\n");
     if (end === -1 && !last) return undefined;
     const newline = end > 0 && text[end - 1] === "\r" ? "\r\n" : "\n";
+    this.#bulk = new Papa.Parser({ delimiter: ",", newline });
     return new Papa.Parser({
       delimiter: ",",
       newline,
@@ -224,6 +259,23 @@ function quoteProblem(code: string): string {
     default:
       return `is not valid CSV (${code})`;
   }
+}
+
+/**
+ * Whether every quote in `chunk` (which starts at a record's start) opens a
+ * field or is inside a quoted one. It visits only the quotes, so it costs far
+ * less than looking into every field for a stray one.
+ */
+function quotesWellFormed(chunk: string): boolean {
+  for (let open = chunk.indexOf('"'); open !== -1;) {
+    const before = chunk[open - 1];
+    if (open > 0 && before !== "," && before !== "\n") return false;
+    let close = chunk.indexOf('"', open + 1);
+    while (close !== -1 && chunk[close + 1] === '"') close = chunk.indexOf('"', close + 2);
+    if (close === -1) return false;
+    open = chunk.indexOf('"', close + 1);
+  }
+  return true;
 }
 
 /** Rejects a quote inside an unquoted field, which papaparse keeps as text. */

@@ -115,7 +115,11 @@ export async function importFile(
   const written = store.write(table, async (writer) => {
     const before = await store.count(table);
     timings.begin += lap();
-    const seen = new KeyFingerprints();
+    // Strict mode needs no set while the keys come in ascending order (as most
+    // exports do; shorter keys first, so C999999 < C1000000): then none can repeat. On the first key out of order, the
+    // keys read so far are read again into fingerprints (see lib/key_set.ts).
+    let seen = rejects === undefined ? undefined : new KeyFingerprints();
+    let last = "";
     let processed = 0;
     for (let batch: CsvBatch | undefined = first.value; batch !== undefined;) {
       options.signal?.throwIfAborted();
@@ -124,14 +128,21 @@ export async function importFile(
         rows = new Array(batch.records.length);
         for (let i = 0; i < rows.length; i++) {
           const row = convert(batch.records[i], batch.lines[i]);
-          if (!seen.add(row[0] as string)) {
-            await checkRepeat(path, table, order, row[0] as string, batch.lines[i]);
+          const key = row[0] as string;
+          if (
+            seen === undefined &&
+            (key.length > last.length || (key.length === last.length && key > last))
+          ) {
+            last = key;
+          } else {
+            seen ??= await keysBefore(path, order, batch.lines[i]);
+            if (!seen.add(key)) await checkRepeat(path, table, order, key, batch.lines[i]);
           }
           rows[i] = row;
         }
         await checkReferences(path, table, writer.missing, rows, batch.lines);
       } else {
-        rows = await sift(batch, { path, table, order, convert, seen, writer, rejects });
+        rows = await sift(batch, { path, table, order, convert, seen: seen!, writer, rejects });
       }
       timings.validate += lap();
       await writer.upsert(rows);
@@ -167,6 +178,18 @@ export async function importFile(
  * Confirms a fingerprint match by reading the file again up to `line`: throws
  * if an earlier record has the same key, returns if it was a hash collision.
  */
+/** Fingerprints of the keys of the records before `line`, read again from the file. */
+async function keysBefore(path: string, order: number[], line: number): Promise<KeyFingerprints> {
+  const seen = new KeyFingerprints();
+  for await (const batch of readCsv(path)) {
+    for (let i = 0; i < batch.records.length; i++) {
+      if (batch.lines[i] >= line) return seen;
+      if (batch.lines[i] > 1) seen.add(batch.records[i][order[0]].trim());
+    }
+  }
+  return seen;
+}
+
 async function checkRepeat(
   path: string,
   table: Table,

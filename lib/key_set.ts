@@ -10,16 +10,17 @@
 
 /** Open-addressing hash set of string fingerprints. */
 export class KeyFingerprints {
-  #low: Int32Array;
-  #high: Int32Array; // 0 marks an empty slot; stored values are always odd
+  // Slot i holds its fingerprint's two halves at 2i and 2i + 1, side by side so
+  // that a probe touches one cache line. The high half is stored odd, so 0
+  // marks an empty slot.
+  #slots: Int32Array;
   #size = 0;
 
   /** Creates a set sized for about `expected` keys. */
   constructor(expected = 1024) {
     let capacity = 1024;
     while (capacity < expected * 2) capacity *= 2;
-    this.#low = new Int32Array(capacity);
-    this.#high = new Int32Array(capacity);
+    this.#slots = new Int32Array(capacity * 2);
   }
 
   /** Number of distinct fingerprints held. */
@@ -40,32 +41,32 @@ export class KeyFingerprints {
     low = Math.imul(low, 0x85ebca6b);
     low ^= low >>> 13;
     high = (high ^ key.length) | 1;
-    if (this.#size * 2 >= this.#low.length) this.#grow();
+    if (this.#size * 4 >= this.#slots.length) this.#grow();
     return this.#insert(low, high);
   }
 
   #insert(low: number, high: number): boolean {
-    const mask = this.#low.length - 1;
+    const slots = this.#slots;
+    const mask = (slots.length >> 1) - 1;
     for (let slot = low & mask;; slot = (slot + 1) & mask) {
-      const present = this.#high[slot];
+      const at = slot << 1;
+      const present = slots[at + 1];
       if (present === 0) {
-        this.#low[slot] = low;
-        this.#high[slot] = high;
+        slots[at] = low;
+        slots[at + 1] = high;
         this.#size++;
         return true;
       }
-      if (present === high && this.#low[slot] === low) return false;
+      if (present === high && slots[at] === low) return false;
     }
   }
 
   #grow(): void {
-    const low = this.#low;
-    const high = this.#high;
-    this.#low = new Int32Array(low.length * 2);
-    this.#high = new Int32Array(high.length * 2);
+    const old = this.#slots;
+    this.#slots = new Int32Array(old.length * 2);
     this.#size = 0;
-    for (let i = 0; i < low.length; i++) {
-      if (high[i] !== 0) this.#insert(low[i], high[i]);
+    for (let at = 0; at < old.length; at += 2) {
+      if (old[at + 1] !== 0) this.#insert(old[at], old[at + 1]);
     }
   }
 }

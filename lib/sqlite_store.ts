@@ -27,7 +27,7 @@ import type { Customer, Product, Store, Value, Writer } from "./store.ts";
 export const BUSY_TIMEOUT_MS = 60_000;
 
 /** Rows per multi-row INSERT statement (measured: see bench/). */
-export const ROWS_PER_STATEMENT = 64;
+export const ROWS_PER_STATEMENT = 16;
 
 /** The database file that holds `table` for the store at `location`. */
 export function tableFile(location: string, table: TableName): string {
@@ -137,6 +137,7 @@ export class SqliteStore implements Store {
   #writer(connection: TableConnection, table: Table): Writer {
     const width = table.columns.length;
     const full = connection.prepare(upsertSql(table, ROWS_PER_STATEMENT));
+    const single = connection.prepare(upsertSql(table, 1));
     const params: Value[] = new Array(ROWS_PER_STATEMENT * width);
     return {
       upsert: (rows: Value[][]) => {
@@ -148,10 +149,7 @@ export class SqliteStore implements Store {
           }
           full.run(...params);
         }
-        if (i < rows.length) {
-          const single = connection.prepare(upsertSql(table, 1));
-          for (; i < rows.length; i++) single.run(...rows[i]);
-        }
+        for (; i < rows.length; i++) single.run(...rows[i]);
       },
       missing: (reference: Reference, keys: string[]) => {
         const target = getTable(reference.table);

@@ -111,3 +111,34 @@ Deno.test("importFile() refuses rentals that name a missing customer or product"
   );
   await store.close();
 });
+
+Deno.test("importFile() finds a repeated key whether the keys come sorted, unsorted or sorted until late", async (t) => {
+  await using dir = await tempDir();
+  const store = await openStore(`${dir.path}/t.db`);
+  const line = (id: string) => `${id},desk,office,1\n`;
+  const cases: { name: string; ids: string[]; error?: RegExp }[] = [
+    { name: "ascending by length then text: no repeat", ids: ["P9", "P10", "P11", "P100"] },
+    { name: "unsorted, no repeat", ids: ["P3", "P1", "P2", "P10"] },
+    {
+      name: "unsorted from the start",
+      ids: ["P3", "P1", "P3"],
+      error: /line 4 repeats product_id "P3" of line 2/,
+    },
+    {
+      name: "sorted until the last line repeats the first",
+      ids: ["P1", "P2", "P3", "P4", "P1"],
+      error: /line 6 repeats product_id "P1" of line 2/,
+    },
+  ];
+  for (const { name, ids, error } of cases) {
+    await t.step(name, async () => {
+      const path = await writeFile(dir.path, "p.csv", PRODUCTS + ids.map(line).join(""));
+      if (error === undefined) {
+        assert.equal((await importFile(store, path)).processed, ids.length);
+      } else {
+        await assert.rejects(importFile(store, path), error);
+      }
+    });
+  }
+  await store.close();
+});
