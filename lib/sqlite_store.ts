@@ -65,7 +65,7 @@ function connect(path: string): DatabaseSync {
   db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = FULL");
-  db.exec("PRAGMA cache_size = -32768");
+  db.exec("PRAGMA cache_size = -8192");
   return db;
 }
 
