@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { dirname } from "node:path";
+import { locationFolder } from "./paths.ts";
 import { type CsvBatch, readCsv } from "./csv.ts";
 import { KeyFingerprints } from "./key_set.ts";
 import { ImportError } from "./errors.ts";
@@ -107,7 +107,7 @@ export async function importFile(
   first.value.lines.shift();
   const rejects = skip
     ? await RejectsFile.create(
-      rejectsPath(options.rejectsDir ?? dirname(store.location), path),
+      rejectsPath(options.rejectsDir ?? locationFolder(store.location), path),
       first.value.raw!.shift()!,
     )
     : undefined;

@@ -16,7 +16,7 @@
  * @module
  */
 import { quoteField } from "./csv_quote.ts";
-import { basename, join } from "node:path";
+import { basename, join } from "./paths.ts";
 
 /** Where the rejects of the CSV file `csvPath` go in the folder `dir`. */
 export function rejectsPath(dir: string, csvPath: string): string {
