@@ -86,10 +86,25 @@
  * "this system" column writes through the store's own `write()`. (1) needs no
  * demonstration at runtime: writers of different files cannot collide.
  *
+ * ## On a database server (`--db postgres://…`)
+ *
+ * PostgreSQL locks rows, not files, so writers overlap, and the failure
+ * changes shape: two imports that upsert the same keys in different orders
+ * each lock a first batch, then each wait for a row the other holds. The
+ * server breaks the cycle by aborting one with SQLSTATE 40P01 ("deadlock
+ * detected") and that whole file is lost unless someone reruns it. The
+ * PostgreSQL store avoids it by staging each file (COPY into a temporary
+ * table, which locks nothing shared) and moving it with one
+ * `INSERT … SELECT … ORDER BY key`: every import then locks keys in the same
+ * ascending order, so overlapping imports wait for each other instead of
+ * deadlocking. lib/pg_deadlock.ts runs both and explains it in full; with
+ * `--db postgres://…` this script runs that scenario instead of SQLite's.
+ *
  * @example
  * ```sh
  * deno task contention                      # 2 workers x 20 transactions x 500 rows
  * deno task contention --workers 4 --json   # the outcome as JSON
+ * deno task contention:pg                   # the PostgreSQL deadlock and its avoidance
  * ```
  *
  * @module
@@ -111,6 +126,7 @@ Options:
   --workers N       writers at once, at least 2 (default: 2)
   --transactions N  transactions per writer (default: 20)
   --rows N          rows per transaction (default: 500)
+  --db URL          a postgres:// location: show the server's deadlock (40P01) instead
   --json            print the outcome as JSON
   -h, --help        show this help`;
 
@@ -123,6 +139,7 @@ export function runContention(options: ContentionOptions = {}): Promise<Contenti
 export async function main(args: string[] = Deno.args): Promise<void> {
   let options: ContentionOptions;
   let json: boolean;
+  let db: string | undefined;
   try {
     const { values } = parseArgs({
       args,
@@ -130,6 +147,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
         workers: { type: "string" },
         transactions: { type: "string" },
         rows: { type: "string" },
+        db: { type: "string" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -139,6 +157,10 @@ export async function main(args: string[] = Deno.args): Promise<void> {
       return;
     }
     json = values.json;
+    db = values.db;
+    if (db !== undefined && !/^postgres(ql)?:\/\//.test(db)) {
+      throw new TypeError(`Invalid --db "${db}": expected a postgres:// location`);
+    }
     options = {
       workers: count("--workers", values.workers, 2),
       transactions: count("--transactions", values.transactions, 1),
@@ -149,6 +171,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     Deno.exitCode = 2;
     return;
   }
+  if (db !== undefined) return await serverMain(db, json);
   try {
     const outcome = await runContention(options);
     console.log(json ? JSON.stringify(outcome, null, 2) : formatContention(outcome));
@@ -157,6 +180,49 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     } else {
       console.error(verdict(outcome));
       Deno.exitCode = 1;
+    }
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    Deno.exitCode = 1;
+  }
+}
+
+/** The PostgreSQL scenario: naive writers deadlock, the store's do not. */
+async function serverMain(db: string, json: boolean): Promise<void> {
+  try {
+    const { runDeadlockScenarios } = await import("./lib/pg_deadlock.ts");
+    const outcome = await runDeadlockScenarios(db);
+    const { naive, safe } = outcome;
+    const reproduced = naive.deadlocks > 0 && naive.lost > 0;
+    const held = safe.lost === 0 && safe.deadlocks === 0;
+    if (json) {
+      console.log(JSON.stringify({ ...outcome, reproduced, ok: reproduced && held }, null, 2));
+    } else {
+      const row = (label: string, a: number, b: number) =>
+        `${label.padEnd(22)}${String(a).padEnd(16)}${b}`;
+      console.log(
+        [
+          `${"".padEnd(22)}${"naive".padEnd(16)}this system`,
+          row("imports committed", naive.committed, safe.committed),
+          row("deadlocks (40P01)", naive.deadlocks, safe.deadlocks),
+          row("rows in the table", naive.rows, safe.rows),
+          row("rows expected", naive.expected, safe.expected),
+          row("rows lost", naive.lost, safe.lost),
+        ].join("\n"),
+      );
+    }
+    if (!reproduced || !held) {
+      console.error(
+        !reproduced
+          ? "Not reproduced: the naive imports did not deadlock; PostgreSQL's locking may have changed"
+          : `The safe imports lost ${safe.lost} rows`,
+      );
+      Deno.exitCode = 1;
+    } else if (!json) {
+      console.log(
+        `\nReproduced: the naive imports deadlocked and lost ${naive.lost} of ${naive.expected} rows; ` +
+          "this system's sorted upserts waited instead and lost none.",
+      );
     }
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));

@@ -100,3 +100,20 @@ Deno.test("contention main() rejects a bad flag with exit code 2 and the usage",
   }
   assert.match(errors.join("\n"), /^Invalid --workers "1": expected a whole number >= 2\n\nUsage:/);
 });
+
+Deno.test("contention main() refuses a --db that is not a postgres:// location", async () => {
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (message: string) => errors.push(message);
+  try {
+    await main(["--db", "data/hpnorton.db"]);
+    assert.equal(Deno.exitCode, 2);
+  } finally {
+    console.error = original;
+    Deno.exitCode = 0;
+  }
+  assert.match(
+    errors.join("\n"),
+    /^Invalid --db "data\/hpnorton.db": expected a postgres:\/\/ location/,
+  );
+});

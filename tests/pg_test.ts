@@ -340,3 +340,31 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "contention.ts --db postgres:// reproduces the deadlock and shows the store losing nothing",
+  ignore: NO_PG,
+  async fn() {
+    const output = await new Deno.Command("deno", {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-env=PG*",
+        `--allow-net=${new URL(PG_URL!).host}`,
+        "contention.ts",
+        "--db",
+        PG_URL!,
+        "--json",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 0, stderr);
+    const outcome = JSON.parse(new TextDecoder().decode(output.stdout));
+    assert.ok(outcome.naive.deadlocks >= 1);
+    assert.ok(outcome.naive.lost > 0);
+    assert.equal(outcome.safe.lost, 0);
+    assert.equal(outcome.ok, true);
+  },
+});
