@@ -17,6 +17,8 @@ const COLORS: Record<string, string> = {
   parallel: "#2ca02c",
   sqlite3: "#7f7f7f",
   floor: "#bcbd22",
+  linear_pg: "#9467bd",
+  parallel_pg: "#8c564b",
 };
 
 function escape(text: string): string {

@@ -6,8 +6,10 @@
  *
  * Variants: `floor` (Deno starting and exiting: the start-up floor),
  * `baseline` (bench/baseline.ts, the typical first version), `linear`,
- * `parallel`, and `sqlite3` (the sqlite3 shell's `.import` into the same schema,
- * where the shell is installed).
+ * `parallel`, `sqlite3` (the sqlite3 shell's `.import` into the same schema,
+ * where the shell is installed), and `linear_pg` / `parallel_pg` (the same
+ * scripts on the PostgreSQL store, each run in a fresh schema, where a server
+ * answers).
  *
  * @module
  */
@@ -203,6 +205,52 @@ async function hotSpots(): Promise<BenchResults["hotSpots"]> {
   return spots;
 }
 
+/** The PostgreSQL server at `url` with the psql that reaches it, or undefined (with a note). */
+async function reachablePg(url: string): Promise<{ url: string; psql: string } | undefined> {
+  const psql = await which("psql");
+  if (psql !== undefined) {
+    const check = await new Deno.Command(psql, {
+      args: [url, "-c", "SELECT 1"],
+      stdout: "null",
+      stderr: "null",
+    }).output().catch(() => undefined);
+    if (check?.success) return { url, psql };
+  }
+  console.error(`No PostgreSQL at "${url}" (or no psql): benchmarking SQLite only`);
+  return undefined;
+}
+
+/** A fresh schema for each run: the store creates it, this drops what a run left. */
+async function dropSchema(psql: string, url: string, schema: string): Promise<void> {
+  await new Deno.Command(psql, {
+    args: [url, "-q", "-c", `DROP SCHEMA IF EXISTS "${schema}" CASCADE`],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+}
+
+function pgCommand(
+  mode: string,
+  dataDir: string,
+  pg: { url: string },
+  schema: string,
+): string[] {
+  const location = new URL(pg.url);
+  location.searchParams.set("schema", schema);
+  return [
+    DENO,
+    "run",
+    "--allow-read",
+    "--allow-env=PG*",
+    `--allow-net=${location.host}`,
+    `${mode}.ts`,
+    "--data-dir",
+    dataDir,
+    "--db",
+    location.href,
+  ];
+}
+
 function runsFor(rows: number, requested: number | undefined): number {
   if (requested !== undefined) return requested;
   return rows >= 1_000_000 ? 3 : rows >= 100_000 ? 5 : 10;
@@ -211,9 +259,10 @@ function runsFor(rows: number, requested: number | undefined): number {
 /** Runs the benchmark for `sizes` and returns (and writes) the results. */
 export async function runBench(
   sizes: readonly number[] = SIZES,
-  options: { runs?: number; out?: string } = {},
+  options: { runs?: number; out?: string; pg?: string } = {},
 ): Promise<BenchResults> {
   const sqlite3 = await which("sqlite3");
+  const pg = options.pg === undefined ? undefined : await reachablePg(options.pg);
   const time = await which("time").then((t) => t ?? undefined);
   const runs: BenchRun[] = [];
   await Deno.mkdir(SCRATCH, { recursive: true });
@@ -234,9 +283,17 @@ export async function runBench(
           stdin: sqlite3Script(dataDir),
         });
       }
+      const schema = `bench_${crypto.randomUUID().slice(0, 8)}`;
+      if (pg !== undefined) {
+        for (const mode of ["linear", "parallel"]) {
+          all.push({ name: `${mode}_pg`, argv: pgCommand(mode, dataDir, pg, schema) });
+        }
+      }
       for (const { name, argv, stdin } of all) {
         await Deno.remove(`${SCRATCH}/db`, { recursive: true }).catch(() => {});
         await Deno.mkdir(`${SCRATCH}/db`, { recursive: true });
+        // Each PostgreSQL run starts from an empty schema, as each SQLite run from no files.
+        if (pg !== undefined && name.endsWith("_pg")) await dropSchema(pg.psql, pg.url, schema);
         const result = await measure(argv, stdin, time);
         runs.push({ variant: name, rows, round, ...result });
         console.error(
@@ -245,6 +302,7 @@ export async function runBench(
           } s`,
         );
       }
+      if (pg !== undefined) await dropSchema(pg.psql, pg.url, schema);
     }
   }
   await Deno.remove(`${SCRATCH}/db`, { recursive: true }).catch(() => {});
@@ -268,9 +326,14 @@ export async function runBench(
   return results;
 }
 
-const USAGE = `Usage: deno task bench [SIZE…] [--runs N]
+/** The PostgreSQL server of the development and CI machines. */
+const DEFAULT_PG = "postgres://root@127.0.0.1:5432/test";
+
+const USAGE = `Usage: deno task bench [SIZE…] [--runs N] [--pg URL | --no-pg]
   SIZE      rows per file (default: ${SIZES.join(" ")})
   --runs N  runs per variant and size (default: 10 up to 10,000 rows, 5 at 100,000, 3 at 1,000,000)
+  --pg URL  also benchmark the PostgreSQL store there (default: ${DEFAULT_PG}, skipped if unreachable)
+  --no-pg   SQLite only
 Writes bench/results.json, docs/scaling.svg and findings.txt.`;
 
 /** Runs the benchmark from command-line `args`; sets `Deno.exitCode` on bad usage. */
@@ -280,7 +343,12 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     ({ values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { runs: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        runs: { type: "string" },
+        pg: { type: "string" },
+        "no-pg": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
     }));
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
@@ -297,7 +365,8 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     Deno.exitCode = 2;
     return;
   }
-  const results = await runBench(sizes, { runs });
+  const pg = values["no-pg"] ? undefined : values.pg ?? DEFAULT_PG;
+  const results = await runBench(sizes, { runs, pg });
   console.table(
     results.summary.map((s) => ({
       rows: s.rows,
