@@ -80,8 +80,11 @@ export function createProgram(): Command {
     )
     .argument("[files...]", `CSV files (default: ${DEFAULT_FILES.join(" ")})`)
     .addOption(
-      new Option("--mode <mode>", "linear: one file after another; parallel: one worker per file")
-        .choices(IMPORT_MODES).default("linear"),
+      new Option(
+        "--mode <mode>",
+        "linear: one file after another; parallel: one worker per file; auto: parallel for large files",
+      )
+        .choices(IMPORT_MODES).default("auto"),
     )
     .addOption(dbOption())
     .addOption(

@@ -45,7 +45,7 @@ async function profileRun(script: string, dataDir: string, name: string): Promis
   const dir = `${SCRATCH}/${name}`;
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   await Deno.mkdir(dir, { recursive: true });
-  const output = await new Deno.Command(Deno.execPath(), {
+  const output = await new Deno.Command("deno", {
     args: [
       "run",
       "--cpu-prof",

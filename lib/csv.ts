@@ -88,6 +88,7 @@ class RecordSplitter {
   #keepInvalid: boolean;
   #parser: Papa.Parser | undefined;
   #bulk: Papa.Parser | undefined;
+  #crlf = false;
   #pending = ""; // text after the last complete record
   #base = 0; // offset of `#pending` in the whole text
   #line = 1; // line on which the next record starts
@@ -135,7 +136,10 @@ class RecordSplitter {
     if (result.errors.length > 0) return undefined;
     const consumed = result.meta.cursor - this.#base;
     const chunk = text.slice(0, consumed);
-    if (count(chunk, "\n") !== rows.length) return undefined;
+    // With LF files, a line break outside quotes always ends a record, so the
+    // quote scan below finds every record spanning lines. CRLF files may hide
+    // a bare LF inside an unquoted field: count to be sure.
+    if (this.#crlf && count(chunk, "\n") !== rows.length) return undefined;
     if (chunk.includes(REPLACEMENT) || chunk.includes("\0")) return undefined;
     if (!quotesWellFormed(chunk)) return undefined;
     const batch: CsvBatch = { records: [], lines: [] };
@@ -158,6 +162,7 @@ class RecordSplitter {
     const end = text.indexOf("\n");
     if (end === -1 && !last) return undefined;
     const newline = end > 0 && text[end - 1] === "\r" ? "\r\n" : "\n";
+    this.#crlf = newline === "\r\n";
     this.#bulk = new Papa.Parser({ delimiter: ",", newline });
     return new Papa.Parser({
       delimiter: ",",
@@ -263,8 +268,8 @@ function quoteProblem(code: string): string {
 
 /**
  * Whether every quote in `chunk` (which starts at a record's start) opens a
- * field or is inside a quoted one. It visits only the quotes, so it costs far
- * less than looking into every field for a stray one.
+ * field or is inside a quoted one, and no quoted field holds a line break. It
+ * visits only the quotes, so it costs far less than looking into every field.
  */
 function quotesWellFormed(chunk: string): boolean {
   for (let open = chunk.indexOf('"'); open !== -1;) {
@@ -273,6 +278,8 @@ function quotesWellFormed(chunk: string): boolean {
     let close = chunk.indexOf('"', open + 1);
     while (close !== -1 && chunk[close + 1] === '"') close = chunk.indexOf('"', close + 2);
     if (close === -1) return false;
+    const newline = chunk.indexOf("\n", open);
+    if (newline !== -1 && newline < close) return false; // a record spanning lines
     open = chunk.indexOf('"', close + 1);
   }
   return true;

@@ -17,14 +17,25 @@
 import { readCsv } from "./csv.ts";
 import { importFile, type ImportReport } from "./import_file.ts";
 import { getTable, type Table, tableForHeader, type TableName, TABLES } from "./schema.ts";
-import { openStore } from "./store.ts";
+import { openStore, type Store } from "./store.ts";
 import { importInWorkers, type WorkerJob } from "./workers.ts";
+import { estimateRows } from "./estimate_rows.ts";
 
-/** How the files of one stage run: one after the other, or one Web Worker each. */
-export type ImportMode = "linear" | "parallel";
+/**
+ * How the files of one stage run: one after the other, one Web Worker each,
+ * or "auto": parallel where it measured faster (see {@linkcode PARALLEL_FROM_ROWS}).
+ */
+export type ImportMode = "linear" | "parallel" | "auto";
 
 /** The modes, for flag parsing. */
-export const IMPORT_MODES: readonly ImportMode[] = ["linear", "parallel"];
+export const IMPORT_MODES: readonly ImportMode[] = ["linear", "parallel", "auto"];
+
+/**
+ * Rows per file from which parallel beat linear in `deno task bench` (the
+ * crossover in bench/results.json, rounded; tests/bench_test.ts keeps the two
+ * in step). Below it, starting the workers costs more than they save.
+ */
+export const PARALLEL_FROM_ROWS = 20_000;
 
 /** Options for {@linkcode planImport}. */
 export interface PlanOptions {
@@ -86,37 +97,52 @@ export async function importFiles(
 ): Promise<ImportReport[]> {
   const since = options.since ?? performance.now();
   const reports: ImportReport[] = [];
-  if (options.mode === "parallel") {
-    for (const stage of stages) {
-      const progress = options.onProgress;
-      const done = await importInWorkers(stage, {
-        db: options.db,
-        since,
-        onInvalid: options.onInvalid,
-        onProgress: progress && ((i, rows) => progress(stage[i], rows)),
-      });
-      done.forEach((report, i) => options.onImported?.(stage[i], report));
-      reports.push(...done);
-    }
-    return reports;
-  }
-  const store = await openStore(options.db);
+  const progress = options.onProgress;
+  let store: Store | undefined;
   try {
-    for (const job of stages.flat()) {
-      const progress = options.onProgress;
-      const report = await importFile(store, job.path, {
-        table: job.table,
-        since,
-        onInvalid: options.onInvalid,
-        onProgress: progress && ((rows) => progress(job, rows)),
-      });
-      options.onImported?.(job, report);
-      reports.push(report);
+    for (const stage of stages) {
+      if (await stageMode(stage, options.mode) === "parallel") {
+        const done = await importInWorkers(stage, {
+          db: options.db,
+          since,
+          onInvalid: options.onInvalid,
+          onProgress: progress && ((i, rows) => progress(stage[i], rows)),
+        });
+        done.forEach((report, i) => options.onImported?.(stage[i], report));
+        reports.push(...done);
+        continue;
+      }
+      store ??= await openStore(options.db);
+      for (const job of stage) {
+        const report = await importFile(store, job.path, {
+          table: job.table,
+          since,
+          onInvalid: options.onInvalid,
+          onProgress: progress && ((rows) => progress(job, rows)),
+        });
+        options.onImported?.(job, report);
+        reports.push(report);
+      }
     }
     return reports;
   } finally {
-    await store.close();
+    await store?.close();
   }
+}
+
+/**
+ * How a stage runs in `mode`. "auto" picks parallel when at least two of its
+ * files are estimated at {@linkcode PARALLEL_FROM_ROWS} rows or more: with one
+ * large file and small ones, a worker per file saves nothing.
+ */
+export async function stageMode(
+  stage: readonly WorkerJob[],
+  mode: ImportMode,
+): Promise<"linear" | "parallel"> {
+  if (mode !== "auto") return mode;
+  if (stage.length < 2) return "linear";
+  const rows = await Promise.all(stage.map((job) => estimateRows(job.path).catch(() => 0)));
+  return rows.filter((n) => n >= PARALLEL_FROM_ROWS).length >= 2 ? "parallel" : "linear";
 }
 
 /** A table's depth in the reference graph: 0 for tables that refer to none. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { renderFindings } from "../bench/findings.ts";
 import type { BenchResults } from "../bench/run.ts";
 import { crossover, median } from "../bench/stats.ts";
+import { PARALLEL_FROM_ROWS } from "../lib/import_plan.ts";
 
 Deno.test("median() takes the middle value, or the mean of the middle two", () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -22,4 +23,12 @@ Deno.test("crossover() interpolates in log(size) where the ratio falls below 1",
 Deno.test("findings.txt is exactly what bench/findings.ts renders from bench/results.json", async () => {
   const results = JSON.parse(await Deno.readTextFile("bench/results.json")) as BenchResults;
   assert.equal(await Deno.readTextFile("findings.txt"), renderFindings(results));
+});
+
+Deno.test("--mode auto switches to parallel at the crossover measured in bench/results.json", async () => {
+  const results = JSON.parse(await Deno.readTextFile("bench/results.json")) as BenchResults;
+  assert.ok(results.crossoverRows !== null, "the benchmark found no crossover");
+  // Two significant digits: the constant is a rounded reading of the measurement.
+  const rounded = Number(results.crossoverRows.toPrecision(2));
+  assert.equal(PARALLEL_FROM_ROWS, rounded);
 });

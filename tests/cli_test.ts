@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import config from "../deno.json" with { type: "json" };
-import { estimateRows, PROGRESS_MIN_ROWS } from "../lib/progress.ts";
+import { estimateRows } from "../lib/estimate_rows.ts";
+import { PROGRESS_MIN_ROWS } from "../lib/progress.ts";
 import { countRows, datasetDir, snapshot, tempDir, writeFile } from "./helpers.ts";
 
 interface Run {

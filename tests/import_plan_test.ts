@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { importFiles, planImport } from "../lib/import_plan.ts";
+import { generateDataset } from "../lib/generate.ts";
+import { importFiles, PARALLEL_FROM_ROWS, planImport, stageMode } from "../lib/import_plan.ts";
 import { countRows, datasetDir, tempDir, writeFile } from "./helpers.ts";
 
 Deno.test("planImport() puts rentals after the customers and products they refer to", async () => {
@@ -57,3 +58,17 @@ for (const mode of ["linear", "parallel"] as const) {
     assert.deepEqual([...progress.values()], [30, 30, 30]);
   });
 }
+
+Deno.test("stageMode() keeps linear and parallel, and auto goes parallel only for two large files", async () => {
+  await using dir = await tempDir();
+  const rows = PARALLEL_FROM_ROWS + 100;
+  await generateDataset(dir.path, { rows });
+  const large = [`${dir.path}/customers.csv`, `${dir.path}/products.csv`].map((path) => ({ path }));
+  const small = [{ path: "data/customers.csv" }, { path: "data/products.csv" }];
+  assert.equal(await stageMode(small, "parallel"), "parallel");
+  assert.equal(await stageMode(large, "linear"), "linear");
+  assert.equal(await stageMode(small, "auto"), "linear");
+  assert.equal(await stageMode(large, "auto"), "parallel");
+  assert.equal(await stageMode([large[0], small[1]], "auto"), "linear");
+  assert.equal(await stageMode([large[0]], "auto"), "linear");
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { estimateRows } from "../lib/progress.ts";
+import { estimateRows } from "../lib/estimate_rows.ts";
 import { datasetDir, tempDir, writeFile } from "./helpers.ts";
 
 Deno.test("estimateRows() counts the data rows of a small file exactly", async () => {
