@@ -6,27 +6,24 @@ import assert from "node:assert/strict";
 import config from "../deno.json" with { type: "json" };
 import { estimateRows } from "../lib/estimate_rows.ts";
 import { PROGRESS_MIN_ROWS } from "../lib/progress.ts";
-import { countRows, datasetDir, snapshot, tempDir, writeFile } from "./helpers.ts";
+import {
+  countRows,
+  datasetDir,
+  type DenoRun,
+  runDeno,
+  snapshot,
+  tempDir,
+  writeFile,
+} from "./helpers.ts";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function norton(...args: string[]): Promise<Run> {
-  const output = await new Deno.Command("deno", {
-    args: ["run", "--allow-read", "--allow-write=.test-tmp", "--allow-run=deno", "cli.ts", ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function norton(...args: string[]): Promise<DenoRun> {
+  return runDeno([
+    "--allow-read",
+    "--allow-write=.test-tmp",
+    "--allow-run=deno",
+    "cli.ts",
+    ...args,
+  ]);
 }
 
 /** Imports the bundled data (customers, products, rentals) into a new database in `dir`. */

@@ -87,33 +87,28 @@ Deno.test("verdict() names what failed when the failure was not reproduced", () 
   assert.match(text, /^Contention check failed: the naive writers lost nothing/);
 });
 
-Deno.test("contention main() rejects a bad flag with exit code 2 and the usage", async () => {
+/** Runs contention's `main(args)`; returns its exit code and what it printed on stderr. */
+async function mainErrors(args: string[]): Promise<{ code: number; stderr: string }> {
   const errors: string[] = [];
   const original = console.error;
   console.error = (message: string) => errors.push(message);
   try {
-    await main(["--workers", "1"]);
-    assert.equal(Deno.exitCode, 2);
+    await main(args);
+    return { code: Deno.exitCode, stderr: errors.join("\n") };
   } finally {
     console.error = original;
     Deno.exitCode = 0;
   }
-  assert.match(errors.join("\n"), /^Invalid --workers "1": expected a whole number >= 2\n\nUsage:/);
+}
+
+Deno.test("contention main() rejects a bad flag with exit code 2 and the usage", async () => {
+  const { code, stderr } = await mainErrors(["--workers", "1"]);
+  assert.equal(code, 2);
+  assert.match(stderr, /^Invalid --workers "1": expected a whole number >= 2\n\nUsage:/);
 });
 
 Deno.test("contention main() refuses a --db that is not a postgres:// location", async () => {
-  const errors: string[] = [];
-  const original = console.error;
-  console.error = (message: string) => errors.push(message);
-  try {
-    await main(["--db", "data/hpnorton.db"]);
-    assert.equal(Deno.exitCode, 2);
-  } finally {
-    console.error = original;
-    Deno.exitCode = 0;
-  }
-  assert.match(
-    errors.join("\n"),
-    /^Invalid --db "data\/hpnorton.db": expected a postgres:\/\/ location/,
-  );
+  const { code, stderr } = await mainErrors(["--db", "data/hpnorton.db"]);
+  assert.equal(code, 2);
+  assert.match(stderr, /^Invalid --db "data\/hpnorton.db": expected a postgres:\/\/ location/);
 });
