@@ -152,11 +152,15 @@ export class SqliteStore implements Store {
         for (; i < rows.length; i++) single.run(...rows[i]);
       },
       missing: (reference: Reference, keys: string[]) => {
+        // One query per batch, the keys bound as one JSON array: a query per key
+        // made a 200,000-row rentals import four times slower.
         const target = getTable(reference.table);
-        const exists = this.#table(target).prepare(
-          `SELECT 1 FROM ${id(target.name)} WHERE ${id(target.key)} = ?`,
-        );
-        return keys.filter((key) => exists.get(key) === undefined);
+        const found = this.#table(target).prepare(
+          `SELECT ${id(target.key)} AS key FROM ${id(target.name)} ` +
+            `WHERE ${id(target.key)} IN (SELECT value FROM json_each(?))`,
+        ).all(JSON.stringify(keys)) as { key: string }[];
+        const present = new Set(found.map((row) => row.key));
+        return keys.filter((key) => !present.has(key));
       },
     };
   }
