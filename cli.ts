@@ -24,7 +24,7 @@ import { DEFAULT_DB } from "./lib/run_options.ts";
 import { rejectedNote } from "./lib/script.ts";
 import { type TableName, TABLES } from "./lib/schema.ts";
 import { tableFile } from "./lib/sqlite_store.ts";
-import { openStore, type Store } from "./lib/store.ts";
+import { isPgLocation, openStore, type Store } from "./lib/store.ts";
 import { formatTable, red, useColor } from "./lib/table.ts";
 import { VERSION } from "./lib/version.ts";
 
@@ -217,7 +217,9 @@ async function withStore<T>(
   tables: TableName[],
   query: (store: Store) => Promise<T>,
 ): Promise<T> {
-  for (const table of tables) {
+  // A SQLite query on a table never imported would create its file empty;
+  // say what to do instead. A server's tables are created with its schema.
+  for (const table of isPgLocation(db) ? [] : tables) {
     try {
       await Deno.stat(tableFile(db, table));
     } catch (error) {

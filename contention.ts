@@ -110,6 +110,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { isPgLocation } from "./lib/store.ts";
 import {
   type ContentionOptions,
   type ContentionOutcome,
@@ -158,7 +159,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     }
     json = values.json;
     db = values.db;
-    if (db !== undefined && !/^postgres(ql)?:\/\//.test(db)) {
+    if (db !== undefined && !isPgLocation(db)) {
       throw new TypeError(`Invalid --db "${db}": expected a postgres:// location`);
     }
     options = {

@@ -92,92 +92,103 @@ export async function importFile(
   };
   const skip = options.onInvalid === "skip";
   const batches = readCsv(path, skip ? { raw: true, keepInvalid: true } : {});
-  const first = await batches.next();
-  timings.parse += lap();
-  if (first.done) throw new ImportError(path, "is empty: expected a header line");
-  const header = first.value.records[0];
-  const headerProblem = first.value.invalid?.get(1);
-  if (headerProblem !== undefined) throw new ImportError(path, headerProblem, { line: 1 });
-  const table = options.table === undefined
-    ? tableFromHeader(path, header)
-    : getTable(options.table);
-  const order = columnOrder(path, table, header);
-  const convert = rowConverter(path, table, order);
-  first.value.records.shift();
-  first.value.lines.shift();
-  const rejects = skip
-    ? await RejectsFile.create(
-      rejectsPath(options.rejectsDir ?? locationFolder(store.location), path),
-      first.value.raw!.shift()!,
-    )
-    : undefined;
-
-  const written = store.write(table, async (writer) => {
-    const before = await store.count(table);
-    timings.begin += lap();
-    // Strict mode needs no set while the keys come in ascending order (as most
-    // exports do; shorter keys first, so C999999 < C1000000): then none can repeat. On the first key out of order, the
-    // keys read so far are read again into fingerprints (see lib/key_set.ts).
-    let seen = rejects === undefined ? undefined : new KeyFingerprints();
-    let last = "";
-    let processed = 0;
-    for (let batch: CsvBatch | undefined = first.value; batch !== undefined;) {
-      options.signal?.throwIfAborted();
-      let rows: Value[][];
-      if (rejects === undefined) {
-        rows = new Array(batch.records.length);
-        for (let i = 0; i < rows.length; i++) {
-          const row = convert(batch.records[i], batch.lines[i]);
-          const key = row[0] as string;
-          if (
-            seen === undefined &&
-            (key.length > last.length || (key.length === last.length && key > last))
-          ) {
-            last = key;
-          } else {
-            seen ??= await keysBefore(path, order, batch.lines[i]);
-            if (!seen.add(key)) await checkRepeat(path, table, order, key, batch.lines[i]);
-          }
-          rows[i] = row;
-        }
-        await checkReferences(path, table, writer.missing, rows, batch.lines);
-      } else {
-        rows = await sift(batch, { path, table, order, convert, seen: seen!, writer, rejects });
-      }
-      timings.validate += lap();
-      await writer.upsert(rows);
-      timings.insert += lap();
-      processed += batch.records.length;
-      options.onProgress?.(processed);
-      const next = await batches.next();
-      batch = next.done ? undefined : next.value;
-      timings.parse += lap();
-    }
-    if (processed === 0) throw new ImportError(path, "has a header but no data rows");
-    options.signal?.throwIfAborted();
-    const after = await store.count(table);
-    const rejected = rejects?.count ?? 0;
-    lap();
-    return { file: path, table: table.name, processed, rejected, before, after, seconds: 0 };
-  });
-  let report: ImportReport;
+  // The reader holds the file open until it is read to the end: close it on every way out.
   try {
-    report = await written;
-  } catch (error) {
-    await rejects?.discard();
-    throw error;
+    const first = await batches.next();
+    timings.parse += lap();
+    if (first.done) throw new ImportError(path, "is empty: expected a header line");
+    const header = first.value.records[0];
+    const headerProblem = first.value.invalid?.get(1);
+    if (headerProblem !== undefined) throw new ImportError(path, headerProblem, { line: 1 });
+    const table = options.table === undefined
+      ? tableFromHeader(path, header)
+      : getTable(options.table);
+    const order = columnOrder(path, table, header);
+    const convert = rowConverter(path, table, order);
+    first.value.records.shift();
+    first.value.lines.shift();
+    const rejects = skip
+      ? await RejectsFile.create(
+        rejectsPath(options.rejectsDir ?? locationFolder(store.location), path),
+        first.value.raw!.shift()!,
+      )
+      : undefined;
+
+    const written = store.write(table, async (writer) => {
+      const before = await store.count(table);
+      timings.begin += lap();
+      // Strict mode needs no set while the keys come in ascending order (as most
+      // exports do; shorter keys first, so C999999 < C1000000): then none can repeat. On the first key out of order, the
+      // keys read so far are read again into fingerprints (see lib/key_set.ts).
+      let seen = rejects === undefined ? undefined : new KeyFingerprints();
+      const rejectedLines = new Set<number>();
+      let last = "";
+      let processed = 0;
+      for (let batch: CsvBatch | undefined = first.value; batch !== undefined;) {
+        options.signal?.throwIfAborted();
+        let rows: Value[][];
+        if (rejects === undefined) {
+          rows = new Array(batch.records.length);
+          for (let i = 0; i < rows.length; i++) {
+            const row = convert(batch.records[i], batch.lines[i]);
+            const key = row[0] as string;
+            if (
+              seen === undefined &&
+              (key.length > last.length || (key.length === last.length && key > last))
+            ) {
+              last = key;
+            } else {
+              seen ??= await keysBefore(path, order, batch.lines[i]);
+              if (!seen.add(key)) await checkRepeat(path, table, order, key, batch.lines[i]);
+            }
+            rows[i] = row;
+          }
+          await checkReferences(path, table, writer.missing, rows, batch.lines);
+        } else {
+          rows = await sift(batch, {
+            path,
+            table,
+            order,
+            convert,
+            seen: seen!,
+            writer,
+            rejects,
+            rejected: rejectedLines,
+          });
+        }
+        timings.validate += lap();
+        await writer.upsert(rows);
+        timings.insert += lap();
+        processed += batch.records.length;
+        options.onProgress?.(processed);
+        const next = await batches.next();
+        batch = next.done ? undefined : next.value;
+        timings.parse += lap();
+      }
+      if (processed === 0) throw new ImportError(path, "has a header but no data rows");
+      options.signal?.throwIfAborted();
+      const after = await store.count(table);
+      const rejected = rejects?.count ?? 0;
+      lap();
+      return { file: path, table: table.name, processed, rejected, before, after, seconds: 0 };
+    });
+    let report: ImportReport;
+    try {
+      report = await written;
+    } catch (error) {
+      await rejects?.discard();
+      throw error;
+    }
+    timings.commit += lap();
+    if (rejects === undefined) return { ...report, seconds: (performance.now() - since) / 1000 };
+    await rejects.commit();
+    const seconds = (performance.now() - since) / 1000;
+    return { ...report, rejectsFile: rejects.path, seconds };
+  } finally {
+    await batches.return(undefined);
   }
-  timings.commit += lap();
-  if (rejects === undefined) return { ...report, seconds: (performance.now() - since) / 1000 };
-  await rejects.commit();
-  const seconds = (performance.now() - since) / 1000;
-  return { ...report, rejectsFile: rejects.path, seconds };
 }
 
-/**
- * Confirms a fingerprint match by reading the file again up to `line`: throws
- * if an earlier record has the same key, returns if it was a hash collision.
- */
 /** Fingerprints of the keys of the records before `line`, read again from the file. */
 async function keysBefore(path: string, order: number[], line: number): Promise<KeyFingerprints> {
   const seen = new KeyFingerprints();
@@ -190,6 +201,10 @@ async function keysBefore(path: string, order: number[], line: number): Promise<
   return seen;
 }
 
+/**
+ * Confirms a fingerprint match by reading the file again up to `line`: throws
+ * if an earlier record has the same key, returns if it was a hash collision.
+ */
 async function checkRepeat(
   path: string,
   table: Table,
@@ -215,16 +230,15 @@ async function findRepeat(
   order: number[],
   key: string,
   line: number,
-  accepted?: (record: string[], line: number) => boolean,
+  rejected?: ReadonlySet<number>,
 ): Promise<number | undefined> {
-  for await (const batch of readCsv(path, { keepInvalid: accepted !== undefined })) {
+  for await (const batch of readCsv(path, { keepInvalid: rejected !== undefined })) {
     for (let i = 0; i < batch.records.length; i++) {
       const earlier = batch.lines[i];
       if (earlier === 1) continue;
       if (earlier >= line) return undefined;
       if (batch.records[i][order[0]]?.trim() !== key) continue;
-      if (batch.invalid?.has(earlier)) continue;
-      if (accepted === undefined || accepted(batch.records[i], earlier)) return earlier;
+      if (rejected === undefined || !rejected.has(earlier)) return earlier;
     }
   }
   return undefined;
@@ -239,24 +253,20 @@ interface SiftContext {
   seen: KeyFingerprints;
   writer: Writer;
   rejects: RejectsFile;
+  /** Lines rejected so far: a later row with the same key is not a repeat of these. */
+  rejected: Set<number>;
 }
 
 /**
  * "Skip" mode's check of one batch: returns the rows to import and writes
  * every record with a row-level problem to the rejects file, in line order.
+ * Keys are recorded only for rows that passed every other check, so a row
+ * refused for a bad reference does not make a later good row a "repeat".
  */
 async function sift(batch: CsvBatch, context: SiftContext): Promise<Value[][]> {
-  const { path, table, order, convert, seen, writer, rejects } = context;
-  const accepted = (record: string[], line: number) => {
-    try {
-      convert(record, line);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const { path, table, order, convert, seen, writer, rejects, rejected } = context;
   const refused: { line: number; reason: string; raw: string }[] = [];
-  let kept: { row: Value[]; line: number; raw: string }[] = [];
+  let candidates: { row: Value[]; line: number; raw: string }[] = [];
   for (let i = 0; i < batch.records.length; i++) {
     const line = batch.lines[i];
     const raw = batch.raw![i];
@@ -265,39 +275,43 @@ async function sift(batch: CsvBatch, context: SiftContext): Promise<Value[][]> {
       refused.push({ line, reason: invalid, raw });
       continue;
     }
-    let row: Value[];
     try {
-      row = convert(batch.records[i], line);
+      candidates.push({ row: convert(batch.records[i], line), line, raw });
     } catch (error) {
       if (!(error instanceof ImportError)) throw error;
       refused.push({ line, reason: error.reason, raw });
-      continue;
     }
-    const key = row[0] as string;
-    if (!seen.add(key)) {
-      const earlier = await findRepeat(path, order, key, line, accepted);
-      if (earlier !== undefined) {
-        refused.push({ line, reason: repeats(table, key, earlier), raw });
-        continue;
-      }
-    }
-    kept.push({ row, line, raw });
   }
   for (const reference of table.references) {
     const index = table.columns.findIndex((c) => c.name === reference.column);
-    const keys = [...new Set(kept.map(({ row }) => row[index] as string))];
+    const keys = [...new Set(candidates.map(({ row }) => row[index] as string))];
     const absent = new Set(await writer.missing(reference, keys));
     if (absent.size === 0) continue;
-    kept = kept.filter(({ row, line, raw }) => {
+    candidates = candidates.filter(({ row, line, raw }) => {
       const value = row[index] as string;
       if (!absent.has(value)) return true;
       refused.push({ line, reason: missingReason(reference, value), raw });
+      rejected.add(line);
       return false;
     });
   }
+  for (const { line } of refused) rejected.add(line);
+  const kept: Value[][] = [];
+  for (const { row, line, raw } of candidates) {
+    const key = row[0] as string;
+    if (!seen.add(key)) {
+      const earlier = await findRepeat(path, order, key, line, rejected);
+      if (earlier !== undefined) {
+        refused.push({ line, reason: repeats(table, key, earlier), raw });
+        rejected.add(line);
+        continue;
+      }
+    }
+    kept.push(row);
+  }
   refused.sort((a, b) => a.line - b.line);
   for (const { line, reason, raw } of refused) await rejects.add(line, reason, raw);
-  return kept.map(({ row }) => row);
+  return kept;
 }
 
 function missingReason(reference: Reference, value: string): string {

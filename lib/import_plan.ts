@@ -20,6 +20,8 @@ import { getTable, type Table, tableForHeader, type TableName, TABLES } from "./
 import { openStore, type Store } from "./store.ts";
 import { importInWorkers, type WorkerJob } from "./workers.ts";
 import { estimateRows } from "./estimate_rows.ts";
+import { ImportError } from "./errors.ts";
+import { rejectsPath } from "./rejects.ts";
 
 /**
  * How the files of one stage run: one after the other, one Web Worker each,
@@ -98,6 +100,7 @@ export async function importFiles(
   const since = options.since ?? performance.now();
   const reports: ImportReport[] = [];
   const progress = options.onProgress;
+  if (options.onInvalid === "skip") refuseSharedRejects(stages.flat());
   let store: Store | undefined;
   try {
     for (const stage of stages) {
@@ -131,6 +134,26 @@ export async function importFiles(
 }
 
 /**
+ * Refuses, before anything is written, two files whose rejects files would
+ * have the same name (`a/products.csv` and `b/products.csv`): the second
+ * would replace the first's, and rejected rows would be lost.
+ */
+function refuseSharedRejects(jobs: readonly WorkerJob[]): void {
+  const owners = new Map<string, string>();
+  for (const job of jobs) {
+    const name = rejectsPath(".", job.path);
+    const other = owners.get(name);
+    if (other !== undefined) {
+      throw new ImportError(
+        job.path,
+        `its rejects file would replace the one of "${other}": import them in separate runs`,
+      );
+    }
+    owners.set(name, job.path);
+  }
+}
+
+/**
  * How a stage runs in `mode`. "auto" picks parallel when at least two of its
  * files are estimated at {@linkcode PARALLEL_FROM_ROWS} rows or more: with one
  * large file and small ones, a worker per file saves nothing.
@@ -156,7 +179,11 @@ function rank(table: Table): number {
 /** The table a file's header names, or undefined when it names none or cannot be read. */
 async function headerTable(path: string): Promise<Table | undefined> {
   try {
-    for await (const batch of readCsv(path)) return tableForHeader(batch.records[0]);
+    // keepInvalid: a bad row further down must not hide the header (and so the
+    // file's place in the order); importFile deals with the row.
+    for await (const batch of readCsv(path, { keepInvalid: true })) {
+      return tableForHeader(batch.records[0]);
+    }
   } catch {
     // importFile reports the problem with the file's name and line.
   }

@@ -185,23 +185,35 @@ export class PgStore implements Store {
 
   async write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T> {
     if (this.#writes.has(table.name)) {
-      throw new Error(`A write to table ${table.name} is already open on this store`);
+      throw new Error(`Cannot write table "${table.name}": a write is already open on this store`);
     }
     let result!: T;
-    await this.#sql.begin(async (tx) => {
-      const open: OpenWrite = { tx, staged: 0 };
-      this.#writes.set(table.name, open);
-      try {
-        await tx.unsafe(
-          `CREATE TEMPORARY TABLE ${id(`staging_${table.name}`)} ` +
-            `(LIKE ${this.#name(table)}) ON COMMIT DROP`,
+    try {
+      await this.#sql.begin(async (tx) => {
+        const open: OpenWrite = { tx, staged: 0 };
+        this.#writes.set(table.name, open);
+        try {
+          await tx.unsafe(
+            `CREATE TEMPORARY TABLE ${id(`staging_${table.name}`)} ` +
+              `(LIKE ${this.#name(table)}) ON COMMIT DROP`,
+          );
+          result = await body(this.#writer(table, open));
+          await this.#flush(table, open);
+        } finally {
+          this.#writes.delete(table.name);
+        }
+      });
+    } catch (error) {
+      // A failure of the server (a lost connection, a full disk) names the
+      // database; the import's own errors already say what they need to.
+      if (error instanceof Error && "severity" in error) {
+        throw new Error(
+          `Cannot write to database "${shown(this.location)}": ${error.message}`,
+          { cause: error },
         );
-        result = await body(this.#writer(table, open));
-        await this.#flush(table, open);
-      } finally {
-        this.#writes.delete(table.name);
       }
-    });
+      throw error;
+    }
     return result;
   }
 

@@ -9,14 +9,14 @@
  * Dropping the first two fields of each line gives back the original rows.
  * A record that was not valid CSV (a stray quote) stays invalid here too.
  *
- * The file is written as `<name>.rejects.csv.partial` during the import and
+ * The file is written under a temporary name (`<name>.rejects.csv.*.partial`) and
  * renamed when the import commits, so a rejects file always belongs to a
  * committed import; each skip-mode import of a file replaces its rejects file.
  *
  * @module
  */
 import { quoteField } from "./csv_quote.ts";
-import { basename, join } from "./paths.ts";
+import { basename, dirname, join } from "./paths.ts";
 
 /** Where the rejects of the CSV file `csvPath` go in the folder `dir`. */
 export function rejectsPath(dir: string, csvPath: string): string {
@@ -33,13 +33,15 @@ const FLUSH_AT = 1 << 16;
 export class RejectsFile {
   /** The final path of the file. */
   readonly path: string;
+  #partial: string;
   #file: Deno.FsFile;
   #buffer = "";
   #count = 0;
   #encoder = new TextEncoder();
 
-  private constructor(path: string, file: Deno.FsFile, header: string) {
+  private constructor(path: string, partial: string, file: Deno.FsFile, header: string) {
     this.path = path;
+    this.#partial = partial;
     this.#file = file;
     this.#buffer = `line,reason,${withNewline(header)}`;
   }
@@ -47,12 +49,15 @@ export class RejectsFile {
   /** Starts the rejects file at `path`, given the CSV file's raw header line. */
   static async create(path: string, header: string): Promise<RejectsFile> {
     try {
-      const file = await Deno.open(`${path}.partial`, {
-        write: true,
-        create: true,
-        truncate: true,
+      // A name of its own, so two imports at once never write into one file;
+      // the rename on commit is atomic, and the last import to commit wins.
+      const partial = await Deno.makeTempFile({
+        dir: dirname(path),
+        prefix: `${basename(path)}.`,
+        suffix: ".partial",
       });
-      return new RejectsFile(path, file, header);
+      const file = await Deno.open(partial, { write: true, truncate: true });
+      return new RejectsFile(path, partial, file, header);
     } catch (error) {
       throw new Error(`Cannot write rejects file "${path}": ${(error as Error).message}`, {
         cause: error,
@@ -85,7 +90,7 @@ export class RejectsFile {
     await this.#flush();
     await this.#file.sync();
     this.#file.close();
-    await Deno.rename(`${this.path}.partial`, this.path);
+    await Deno.rename(this.#partial, this.path);
   }
 
   /** Drops the unfinished file (the import failed). */
@@ -95,6 +100,6 @@ export class RejectsFile {
     } catch {
       // already closed by commit()
     }
-    await Deno.remove(`${this.path}.partial`).catch(() => {});
+    await Deno.remove(this.#partial).catch(() => {});
   }
 }

@@ -129,7 +129,16 @@ export class SqliteStore implements Store {
       connection.db.exec("COMMIT");
       return result;
     } catch (error) {
-      if (connection.db.isTransaction) connection.db.exec("ROLLBACK");
+      try {
+        if (connection.db.isTransaction) connection.db.exec("ROLLBACK");
+      } catch {
+        // SQLite rolls back by itself when it cannot; the first error is the one to tell.
+      }
+      // A failure of SQLite itself (disk full, I/O) names the file; the import's
+      // own errors (a bad row, a cancel) already say what they need to.
+      if ((error as { code?: string }).code === "ERR_SQLITE_ERROR") {
+        throw databaseError(tableFile(this.location, table.name), error, { writing: true });
+      }
       throw error;
     }
   }

@@ -411,3 +411,26 @@ Deno.test("run() refuses a 0-byte customers.csv by name and imports nothing", as
     },
   );
 });
+
+Deno.test("skip mode keeps a good row whose key an earlier, rejected row also had", async () => {
+  await using data = await datasetDir(5);
+  await using dir = await tempDir();
+  const store = await openStore(`${dir.path}/t.db`);
+  try {
+    await importFile(store, `${data.path}/customers.csv`);
+    await importFile(store, `${data.path}/products.csv`);
+    const path = await writeFile(
+      dir.path,
+      "rentals.csv",
+      "rental_id,product_id,user_id\nR1,P9,C000001\nR1,P000001,C000001\nR2,P000002,x\nR2,P000002,C000002\n",
+    );
+    const report = await importFile(store, path, { onInvalid: "skip", rejectsDir: dir.path });
+    assert.deepEqual([report.processed, report.rejected, report.after], [4, 2, 2]);
+    assert.deepEqual(snapshot(`${dir.path}/t.db`, "rentals"), [
+      ["R1", "P000001", "C000001"],
+      ["R2", "P000002", "C000002"],
+    ]);
+  } finally {
+    await store.close();
+  }
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ImportError } from "../lib/errors.ts";
 import { importFile } from "../lib/import_file.ts";
+import { getTable } from "../lib/schema.ts";
 import { openStore } from "../lib/store.ts";
 import { datasetDir, snapshot, tempDir, writeFile } from "./helpers.ts";
 
@@ -141,4 +142,23 @@ Deno.test("importFile() finds a repeated key whether the keys come sorted, unsor
     });
   }
   await store.close();
+});
+
+Deno.test("a write that SQLite itself refuses names the table's database file and rolls back", async () => {
+  await using dir = await tempDir();
+  const db = `${dir.path}/t.db`;
+  const store = await openStore(db);
+  const products = getTable("products");
+  try {
+    await assert.rejects(
+      store.write(products, async (writer) => {
+        await writer.upsert([["P1", "desk", "office", 1]]);
+        await writer.upsert([["P2", "desk", "office", "many"]]);
+      }),
+      /^Error: Cannot write to database ".*t\.products\.db": cannot store TEXT value in INTEGER column/,
+    );
+    assert.equal(await store.count(products), 0);
+  } finally {
+    await store.close();
+  }
 });

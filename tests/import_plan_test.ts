@@ -72,3 +72,28 @@ Deno.test("stageMode() keeps linear and parallel, and auto goes parallel only fo
   assert.equal(await stageMode([large[0], small[1]], "auto"), "linear");
   assert.equal(await stageMode([large[0]], "auto"), "linear");
 });
+
+Deno.test("planImport() places a file by its header even when a later row is bad", async () => {
+  await using data = await datasetDir(5);
+  const rentals = await writeFile(
+    data.path,
+    "rentals.csv",
+    'rental_id,product_id,user_id\nR1,P000001,C000001\nR2,P0"2,C000002\n',
+  );
+  const customers = `${data.path}/customers.csv`;
+  const stages = await planImport([rentals, customers]);
+  assert.deepEqual(stages.map((stage) => stage.map((job) => job.path)), [[customers], [rentals]]);
+});
+
+Deno.test("importFiles() in skip mode refuses two files whose rejects files would collide", async () => {
+  await using a = await datasetDir(3);
+  await using b = await datasetDir(3);
+  await using dir = await tempDir();
+  const db = `${dir.path}/t.db`;
+  const stages = await planImport([`${a.path}/products.csv`, `${b.path}/products.csv`]);
+  await assert.rejects(
+    importFiles(stages, { db, mode: "linear", onInvalid: "skip" }),
+    /products\.csv": its rejects file would replace the one of ".*products\.csv"/,
+  );
+  assert.equal(countRows(db, "products"), 0);
+});

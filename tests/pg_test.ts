@@ -12,7 +12,7 @@ import { runDeadlockScenarios } from "../lib/pg_deadlock.ts";
 import { parsePgLocation } from "../lib/pg_store.ts";
 import { getTable } from "../lib/schema.ts";
 import { openStore } from "../lib/store.ts";
-import { datasetDir, snapshot, tempDir, writeFile } from "./helpers.ts";
+import { datasetDir, runDeno, snapshot, tempDir, writeFile } from "./helpers.ts";
 import { NO_PG, PG_URL, pgSchema, pgSnapshot, writeSlice } from "./pg_helpers.ts";
 
 // The store: locations, tables, values, bad input, queries.
@@ -366,5 +366,32 @@ Deno.test({
     assert.ok(outcome.naive.lost > 0);
     assert.equal(outcome.safe.lost, 0);
     assert.equal(outcome.ok, true);
+  },
+});
+
+Deno.test({
+  name: "norton import and products work on a postgres:// location",
+  ignore: NO_PG,
+  async fn() {
+    await using pg = pgSchema();
+    const norton = (...args: string[]) =>
+      runDeno([
+        "--allow-read",
+        "--allow-env=PG*",
+        `--allow-net=${new URL(PG_URL!).host}`,
+        "cli.ts",
+        ...args,
+        "--db",
+        pg.location,
+        "--json",
+      ]);
+    const imported = await norton("import", "data/products.csv");
+    assert.equal(imported.code, 0, imported.stderr);
+    const products = await norton("products");
+    assert.equal(products.code, 0, products.stderr);
+    const listed = JSON.parse(products.stdout) as { quantity_available: number }[];
+    const available = (await Deno.readTextFile("data/products.csv")).trim().split("\n").slice(1)
+      .filter((line) => !line.endsWith(",0")).length;
+    assert.equal(listed.length, available);
   },
 });
