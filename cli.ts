@@ -27,6 +27,7 @@ import { tableFile } from "./lib/sqlite_store.ts";
 import { isPgLocation, openStore, type Store } from "./lib/store.ts";
 import { formatTable, red, useColor } from "./lib/table.ts";
 import { VERSION } from "./lib/version.ts";
+import { wholeNumber } from "./lib/whole_number.ts";
 
 /** What `norton import` loads when given no file. */
 const DEFAULT_FILES = ["data/customers.csv", "data/products.csv"];
@@ -40,17 +41,17 @@ const FORWARDED: readonly ForwardedCommand[] = [
   {
     name: "contention",
     summary: "show SQLITE_BUSY under concurrent writers, and the design that avoids it",
-    load: () => Promise.resolve(denoTask("contention")),
+    ...denoTask("contention"),
   },
   {
     name: "profile",
     summary: "profile the linear import and the baseline (writes docs/profile/)",
-    load: () => Promise.resolve(denoTask("profile")),
+    ...denoTask("profile"),
   },
   {
     name: "bench",
     summary: "benchmark baseline, linear, parallel and sqlite3 across sizes (bench/results.json)",
-    load: () => Promise.resolve(denoTask("bench")),
+    ...denoTask("bench"),
   },
 ];
 
@@ -129,8 +130,8 @@ export function createProgram(): Command {
     .summary("write a seeded dataset of CSV files")
     .description("Write a seeded dataset: customers.csv, products.csv and rentals.csv.")
     .requiredOption("--out <dir>", "folder to write (created if missing)")
-    .option("--rows <n>", "rows per file", wholeNumber, 1000)
-    .option("--seed <n>", "seed: the same seed and rows give the same bytes", wholeNumber, 42)
+    .option("--rows <n>", "rows per file", wholeArgument, 1000)
+    .option("--seed <n>", "seed: the same seed and rows give the same bytes", wholeArgument, 42)
     .addOption(jsonOption("print the written paths as a JSON array"))
     .addHelpText("after", examples("norton generate --rows 100000 --out data/large/100000"))
     .action(generateCommand);
@@ -286,12 +287,13 @@ function jsonOption(description: string): Option {
   return new Option("--json", description);
 }
 
-function wholeNumber(text: string): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
-    throw new InvalidArgumentError("Expected a whole number >= 0.");
+/** Commander's argument parser for whole numbers (it prints the message after "error: "). */
+function wholeArgument(text: string): number {
+  try {
+    return wholeNumber("value", text);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
   }
-  return value;
 }
 
 function examples(...lines: string[]): string {

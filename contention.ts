@@ -111,6 +111,7 @@
  */
 import { parseArgs } from "node:util";
 import { isPgLocation } from "./lib/store.ts";
+import { wholeNumber } from "./lib/whole_number.ts";
 import {
   type ContentionOptions,
   type ContentionOutcome,
@@ -232,11 +233,7 @@ async function serverMain(db: string, json: boolean): Promise<void> {
 }
 
 function count(flag: string, text: string | undefined, least: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < least) {
-    throw new RangeError(`Invalid ${flag} "${text}": expected a whole number >= ${least}`);
-  }
-  return Number(text);
+  return text === undefined ? undefined : wholeNumber(flag, text, least);
 }
 
 if (import.meta.main) await main();

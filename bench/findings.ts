@@ -1,6 +1,6 @@
 /**
  * Writes findings.txt from bench/results.json, so that every number in the
- * findings is one the benchmark measured (tests/findings_test.ts checks that
+ * findings is one the benchmark measured (tests/bench_test.ts checks that
  * the committed findings.txt is exactly what this renders).
  *
  * @module

@@ -6,12 +6,12 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { getTable } from "../lib/schema.ts";
+import { getTable, quoteIdent } from "../lib/schema.ts";
 import { createSql } from "../lib/sqlite_store.ts";
 
 const ROWS = 20_480; // a multiple of every batch size below
 const customers = getTable("customers");
-const names = customers.columns.map((c) => `"${c.name}"`);
+const names = customers.columns.map((c) => quoteIdent(c.name));
 const data = Array.from({ length: ROWS }, (_, i) => [
   `C${String(i).padStart(7, "0")}`,
   "Maria Garcia",

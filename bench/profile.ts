@@ -11,6 +11,7 @@ import { importFile, type ImportTimings } from "../lib/import_file.ts";
 import { MAIN_FILES } from "../lib/run_options.ts";
 import { openStore } from "../lib/store.ts";
 import { datasetFor, sizeLabel } from "./datasets.ts";
+import { median } from "./stats.ts";
 
 const OUT = "docs/profile";
 const SCRATCH = ".bench-tmp/profile";
@@ -81,12 +82,6 @@ async function readOnly(path: string): Promise<number> {
   const buffer = new Uint8Array(1 << 18);
   while (await file.read(buffer) !== null) { /* the bytes alone */ }
   return performance.now() - started;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Measures the phases of the linear import of `rows` rows per file. */

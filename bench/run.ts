@@ -17,6 +17,7 @@ import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { DatabaseSync } from "node:sqlite";
 import { getTable } from "../lib/schema.ts";
+import { wholeNumber } from "../lib/whole_number.ts";
 import { createSql } from "../lib/sqlite_store.ts";
 import { datasetFor, sizeLabel, SIZES } from "./datasets.ts";
 import { scalingChart } from "./chart.ts";
@@ -196,10 +197,9 @@ async function hotSpots(): Promise<BenchResults["hotSpots"]> {
   }
   for (const name of names.sort()) {
     if (!name.endsWith(".md")) continue;
-    const entry = { name };
-    const text = await Deno.readTextFile(`docs/profile/${entry.name}`);
+    const text = await Deno.readTextFile(`docs/profile/${name}`);
     const top = /\*\*Top 10:\*\*(.*)/.exec(text)?.[1] ?? "";
-    spots[entry.name.replace(/\.md$/, "")] = [...top.matchAll(/`([^`]+)` ([\d.]+)%/g)].map((
+    spots[name.replace(/\.md$/, "")] = [...top.matchAll(/`([^`]+)` ([\d.]+)%/g)].map((
       m,
     ) => ({ fn: m[1], percent: Number(m[2]) }));
   }
@@ -264,7 +264,7 @@ export async function runBench(
 ): Promise<BenchResults> {
   const sqlite3 = await which("sqlite3");
   const pg = options.pg === undefined ? undefined : await reachablePg(options.pg);
-  const time = await which("time").then((t) => t ?? undefined);
+  const time = await which("time");
   const runs: BenchRun[] = [];
   await Deno.mkdir(SCRATCH, { recursive: true });
   for (const rows of sizes) {
@@ -357,12 +357,13 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     return;
   }
   if (values.help) return console.log(USAGE);
-  const sizes = positionals.length > 0 ? positionals.map(Number) : [...SIZES];
-  const runs = values.runs === undefined ? undefined : Number(values.runs);
-  if (
-    sizes.some((n) => !Number.isSafeInteger(n) || n < 1) || (runs !== undefined && !(runs >= 1))
-  ) {
-    console.error(`Invalid size or --runs in "${args.join(" ")}"\n${USAGE}`);
+  let sizes: number[];
+  let runs: number | undefined;
+  try {
+    sizes = positionals.length > 0 ? positionals.map((n) => wholeNumber("size", n, 1)) : [...SIZES];
+    runs = values.runs === undefined ? undefined : wholeNumber("--runs", values.runs, 1);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
     Deno.exitCode = 2;
     return;
   }

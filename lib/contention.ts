@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { wholeNumber } from "./whole_number.ts";
 import { DatabaseSync } from "node:sqlite";
 import {
   BARRIER,
@@ -16,7 +17,7 @@ import {
   NAIVE_BUSY_TIMEOUT_MS,
   type SqliteFailure,
 } from "./contention_worker.ts";
-import { getTable } from "./schema.ts";
+import { getTable, quoteIdent } from "./schema.ts";
 import { BUSY_TIMEOUT_MS, tableFile } from "./sqlite_store.ts";
 import { openStore } from "./store.ts";
 
@@ -117,9 +118,9 @@ export function isBusyError(failure: SqliteFailure | undefined): boolean {
 export async function runSqliteContention(
   options: ContentionOptions = {},
 ): Promise<ContentionOutcome> {
-  const workers = whole("workers", options.workers ?? 2, 2);
-  const transactions = whole("transactions", options.transactions ?? 20, 1);
-  const rows = whole("rows", options.rows ?? 500, 1);
+  const workers = wholeNumber("workers", options.workers ?? 2, 2);
+  const transactions = wholeNumber("transactions", options.transactions ?? 20, 1);
+  const rows = wholeNumber("rows", options.rows ?? 500, 1);
   const dir = options.dir ?? DEFAULT_SCRATCH_DIR;
   await Deno.mkdir(dir, { recursive: true });
   const scratch = await Deno.makeTempDir({ dir, prefix: "sqlite-" });
@@ -141,13 +142,6 @@ export async function runSqliteContention(
   } finally {
     await Deno.remove(scratch, { recursive: true });
   }
-}
-
-function whole(name: string, value: number, least: number): number {
-  if (!Number.isSafeInteger(value) || value < least) {
-    throw new RangeError(`Invalid ${name} "${value}": expected a whole number >= ${least}`);
-  }
-  return value;
 }
 
 /** Runs one design's workers on a fresh store at `location`; counts its rows there. */
@@ -229,7 +223,9 @@ function countByWorker(location: string, workers: number): number[] {
   const db = new DatabaseSync(tableFile(location, CUSTOMERS.name), { readOnly: true });
   try {
     const count = db.prepare(
-      `SELECT COUNT(*) AS n FROM "${CUSTOMERS.name}" WHERE "${CUSTOMERS.key}" LIKE ?`,
+      `SELECT COUNT(*) AS n FROM ${quoteIdent(CUSTOMERS.name)} WHERE ${
+        quoteIdent(CUSTOMERS.key)
+      } LIKE ?`,
     );
     return Array.from(
       { length: workers },

@@ -9,7 +9,7 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { getTable } from "./schema.ts";
+import { getTable, quoteIdent } from "./schema.ts";
 import { tableFile } from "./sqlite_store.ts";
 import { openStore, type Value } from "./store.ts";
 
@@ -139,10 +139,10 @@ function naive(request: ContentionRequest, cells: Int32Array): Session {
   const db = new DatabaseSync(tableFile(request.location, CUSTOMERS.name));
   db.exec(`PRAGMA busy_timeout = ${NAIVE_BUSY_TIMEOUT_MS}`);
   db.exec("PRAGMA journal_mode = WAL");
-  const names = CUSTOMERS.columns.map((c) => `"${c.name}"`);
-  const count = db.prepare(`SELECT COUNT(*) AS n FROM "${CUSTOMERS.name}"`);
+  const names = CUSTOMERS.columns.map((c) => quoteIdent(c.name));
+  const count = db.prepare(`SELECT COUNT(*) AS n FROM ${quoteIdent(CUSTOMERS.name)}`);
   const insert = db.prepare(
-    `INSERT INTO "${CUSTOMERS.name}" (${names.join(", ")}) VALUES (${
+    `INSERT INTO ${quoteIdent(CUSTOMERS.name)} (${names.join(", ")}) VALUES (${
       names.map(() => "?").join(", ")
     })`,
   );

@@ -306,7 +306,7 @@ function checkQuotes(path: string, record: string, line: number): void {
       let end = record.indexOf(",", i);
       if (end === -1) end = record.length;
       if (record.slice(i, end).includes('"')) {
-        throw new ImportError(path, `field ${column} has a quote inside an unquoted value`, {
+        throw new ImportError(path, `has a quote inside unquoted field ${column}`, {
           line,
         });
       }

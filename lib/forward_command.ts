@@ -13,14 +13,12 @@ export interface Forwardable {
   main(args: string[]): Promise<void> | void;
 }
 
-/** A forwarded command: its name, one-line summary and module. */
-export interface ForwardedCommand {
+/** A forwarded command: its name, one-line summary and what runs it. */
+export interface ForwardedCommand extends Forwardable {
   /** The subcommand, e.g. `bench`. */
   name: string;
   /** One line for `norton --help`. */
   summary: string;
-  /** Loads the module, e.g. `() => import("../bench/main.ts")` (a literal path, so `deno compile` bundles it). */
-  load: () => Promise<Forwardable>;
 }
 
 /** Adds `command` to `program`: every argument after its name, `--help` included, goes to `main`. */
@@ -32,7 +30,7 @@ export function addForwardedCommand(program: Command, command: ForwardedCommand)
     .allowUnknownOption()
     .allowExcessArguments()
     .argument("[args...]")
-    .action(async (args: string[]) => await (await command.load()).main(args));
+    .action(async (args: string[]) => await command.main(args));
 }
 
 /**
@@ -55,9 +53,9 @@ export function denoTask(name: string): Forwardable {
         if (!status.success) Deno.exitCode = status.code || 1;
       } catch (error) {
         console.error(
-          `Cannot run "deno task ${name}": ${
+          `Cannot run "deno task ${name}" (it needs Deno and this repository): ${
             (error as Error).message
-          }: it needs Deno and this repository`,
+          }`,
         );
         Deno.exitCode = 1;
       }

@@ -118,8 +118,9 @@ export async function importFile(
       const before = await store.count(table);
       timings.begin += lap();
       // Strict mode needs no set while the keys come in ascending order (as most
-      // exports do; shorter keys first, so C999999 < C1000000): then none can repeat. On the first key out of order, the
-      // keys read so far are read again into fingerprints (see lib/key_set.ts).
+      // exports do; shorter keys first, so C999999 < C1000000): then none can
+      // repeat. On the first key out of order, the keys read so far are read
+      // again into fingerprints (see lib/key_set.ts).
       let seen = rejects === undefined ? undefined : new KeyFingerprints();
       const rejectedLines = new Set<number>();
       let last = "";

@@ -16,16 +16,9 @@ export class KeyFingerprints {
   #slots: Int32Array;
   #size = 0;
 
-  /** Creates a set sized for about `expected` keys. */
-  constructor(expected = 1024) {
-    let capacity = 1024;
-    while (capacity < expected * 2) capacity *= 2;
-    this.#slots = new Int32Array(capacity * 2);
-  }
-
-  /** Number of distinct fingerprints held. */
-  get size(): number {
-    return this.#size;
+  /** Creates an empty set; it grows as keys come. */
+  constructor() {
+    this.#slots = new Int32Array(1024 * 2);
   }
 
   /** Adds `key`; returns false when its fingerprint was already present. */

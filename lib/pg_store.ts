@@ -26,7 +26,14 @@
 import { connect } from "node:net";
 import { finished } from "node:stream/promises";
 import postgres from "postgres";
-import { getTable, type Reference, type Table, type TableName, TABLES } from "./schema.ts";
+import {
+  getTable,
+  quoteIdent,
+  type Reference,
+  type Table,
+  type TableName,
+  TABLES,
+} from "./schema.ts";
 import type { Customer, Product, Store, Value, Writer } from "./store.ts";
 
 type Sql = postgres.Sql;
@@ -64,11 +71,6 @@ export function parsePgLocation(location: string): PgTarget {
   }
   url.searchParams.delete("schema");
   return { url: url.href, schema };
-}
-
-/** Quotes an SQL identifier; identifiers come from the schema module or the location, never CSV. */
-function id(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 const SQL_TYPES: Record<Table["columns"][number]["type"], string> = {
@@ -129,7 +131,7 @@ export class PgStore implements Store {
   private constructor(location: string, sql: Sql, schema: string | undefined) {
     this.location = location;
     this.#sql = sql;
-    this.#prefix = schema === undefined ? "" : `${id(schema)}.`;
+    this.#prefix = schema === undefined ? "" : `${quoteIdent(schema)}.`;
   }
 
   /** Connects to the database at `location` and creates the schema and tables if missing. */
@@ -150,11 +152,13 @@ export class PgStore implements Store {
   async #create(schema: string | undefined): Promise<void> {
     const statements = TABLES.map((table) => {
       const columns = table.columns.map((c, i) =>
-        `${id(c.name)} ${SQL_TYPES[c.type]} NOT NULL${i === 0 ? " PRIMARY KEY" : ""}`
+        `${quoteIdent(c.name)} ${SQL_TYPES[c.type]} NOT NULL${i === 0 ? " PRIMARY KEY" : ""}`
       );
       return `CREATE TABLE IF NOT EXISTS ${this.#name(table)} (${columns.join(", ")})`;
     });
-    if (schema !== undefined) statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${id(schema)}`);
+    if (schema !== undefined) {
+      statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    }
     // Processes starting at once race on IF NOT EXISTS (the check and the
     // insert into the catalog are not atomic); the loser sees a duplicate
     // error after the winner committed, so trying again finds it done.
@@ -172,7 +176,7 @@ export class PgStore implements Store {
   }
 
   #name(table: Table): string {
-    return this.#prefix + id(table.name);
+    return this.#prefix + quoteIdent(table.name);
   }
 
   async count(table: Table): Promise<number> {
@@ -194,7 +198,7 @@ export class PgStore implements Store {
         this.#writes.set(table.name, open);
         try {
           await tx.unsafe(
-            `CREATE TEMPORARY TABLE ${id(`staging_${table.name}`)} ` +
+            `CREATE TEMPORARY TABLE ${quoteIdent(`staging_${table.name}`)} ` +
               `(LIKE ${this.#name(table)}) ON COMMIT DROP`,
           );
           result = await body(this.#writer(table, open));
@@ -218,8 +222,8 @@ export class PgStore implements Store {
   }
 
   #writer(table: Table, open: OpenWrite): Writer {
-    const columns = table.columns.map((c) => id(c.name)).join(", ");
-    const copy = `COPY ${id(`staging_${table.name}`)} (${columns}) FROM STDIN`;
+    const columns = table.columns.map((c) => quoteIdent(c.name)).join(", ");
+    const copy = `COPY ${quoteIdent(`staging_${table.name}`)} (${columns}) FROM STDIN`;
     return {
       upsert: async (rows: Value[][]) => {
         if (rows.length === 0) return;
@@ -233,8 +237,8 @@ export class PgStore implements Store {
       missing: async (reference: Reference, keys: string[]) => {
         const target = getTable(reference.table);
         const found = await open.tx.unsafe(
-          `SELECT ${id(target.key)} AS k FROM ${this.#name(target)} WHERE ${
-            id(target.key)
+          `SELECT ${quoteIdent(target.key)} AS k FROM ${this.#name(target)} WHERE ${
+            quoteIdent(target.key)
           } = ANY($1)`,
           [keys],
         );
@@ -247,13 +251,15 @@ export class PgStore implements Store {
   /** Moves the staged rows into the table, locking its rows in key order. */
   async #flush(table: Table, open: OpenWrite): Promise<void> {
     if (open.staged === 0) return;
-    const names = table.columns.map((c) => id(c.name));
-    const staging = id(`staging_${table.name}`);
+    const names = table.columns.map((c) => quoteIdent(c.name));
+    const staging = quoteIdent(`staging_${table.name}`);
     const updates = names.slice(1).map((n) => `${n} = EXCLUDED.${n}`).join(", ");
     await open.tx.unsafe(
       `INSERT INTO ${this.#name(table)} (${names.join(", ")}) ` +
-        `SELECT ${names.join(", ")} FROM ${staging} ORDER BY ${id(table.key)} COLLATE "C" ` +
-        `ON CONFLICT (${id(table.key)}) DO UPDATE SET ${updates}`,
+        `SELECT ${names.join(", ")} FROM ${staging} ORDER BY ${
+          quoteIdent(table.key)
+        } COLLATE "C" ` +
+        `ON CONFLICT (${quoteIdent(table.key)}) DO UPDATE SET ${updates}`,
     );
     await open.tx.unsafe(`TRUNCATE ${staging}`);
     open.staged = 0;

@@ -94,6 +94,11 @@ export const TABLES: readonly Table[] = [
   ], [{ column: "product_id", table: "products" }, { column: "user_id", table: "customers" }]),
 ];
 
+/** `name` quoted as an SQL identifier; names come from this schema, never from CSV text. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
 /** The table called `name`; throws a TypeError for any other name. */
 export function getTable(name: string): Table {
   const found = TABLES.find((t) => t.name === name);

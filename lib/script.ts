@@ -30,11 +30,16 @@ export function formatResults(
 }
 
 /** Flags of the scripts; unknown flags are an error. */
-interface Flags {
+export interface Flags {
+  /** `--data-dir`. */
   dataDir?: string;
+  /** `--db`. */
   db?: string;
+  /** `--skip-invalid`. */
   skipInvalid: boolean;
+  /** `--json`. */
   json: boolean;
+  /** `--help` or `-h`. */
   help: boolean;
 }
 

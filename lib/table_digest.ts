@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
-import { getTable, type TableName } from "./schema.ts";
+import { getTable, quoteIdent, type TableName } from "./schema.ts";
 
 const PAGE = 20_000;
 
@@ -20,7 +20,9 @@ export function digestTable(file: string, table: TableName): string {
     // keep memory flat; all() is twice as fast as iterate() here.
     const key = getTable(table).key;
     const page = db.prepare(
-      `SELECT * FROM "${table}" WHERE "${key}" > ? ORDER BY "${key}" LIMIT ${PAGE}`,
+      `SELECT * FROM ${quoteIdent(table)} WHERE ${quoteIdent(key)} > ? ORDER BY ${
+        quoteIdent(key)
+      } LIMIT ${PAGE}`,
     );
     page.setReturnArrays(true);
     db.exec("BEGIN"); // one snapshot for every page: a concurrent commit stays out of view

@@ -95,7 +95,7 @@ const CASES: BadCase[] = [
     name: "an SQL injection in an unquoted header",
     text: 'user_id"; DROP TABLE customers; --,name,address,zip_code,phone_number,email\n',
     table: "customers",
-    reason: "line 1 field 1 has a quote inside an unquoted value",
+    reason: "line 1 has a quote inside unquoted field 1",
   },
   {
     name: "too few fields on one row",
@@ -140,7 +140,7 @@ const CASES: BadCase[] = [
   {
     name: "a quote in the middle of an unquoted field",
     text: P + 'P901,oak "big" desk,office,1\nP902,a,b,1\n',
-    reason: "line 2 field 2 has a quote inside an unquoted value",
+    reason: "line 2 has a quote inside unquoted field 2",
     rejected: 1,
   },
   {
@@ -370,7 +370,7 @@ Deno.test("the rejects file holds the header, then line, reason and the raw row,
       'P902,"pine, desk",office,-3\r\n' +
       '4,"has 3 fields, expected 4",P903,a,b\r\n' +
       '7,"repeats product_id ""P901"" of line 2",P901,again,office,4\r\n' +
-      '8,field 2 has a quote inside an unquoted value,P905,a "b",office,1\r\n',
+      '8,has a quote inside unquoted field 2,P905,a "b",office,1\r\n',
   );
 });
 

@@ -8,7 +8,7 @@ Deno.test("a forwarded command passes every argument after its name, --help incl
   addForwardedCommand(program, {
     name: "replay",
     summary: "run the benchmarks",
-    load: () => Promise.resolve({ main: (args: string[]) => void received.push(args) }),
+    main: (args: string[]) => void received.push(args),
   });
   await program.parseAsync(["replay", "--rows", "10", "--db", "x.db", "-V", "--help", "extra"], {
     from: "user",

@@ -6,7 +6,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { generateDataset } from "../lib/generate.ts";
-import type { TableName } from "../lib/schema.ts";
+import { quoteIdent, type TableName } from "../lib/schema.ts";
 import { tableFile } from "../lib/sqlite_store.ts";
 import { digestTable } from "../lib/table_digest.ts";
 
@@ -53,7 +53,7 @@ export function snapshot(db: string, table: TableName): unknown[][] {
   }
   const database = new DatabaseSync(tableFile(db, table), { readOnly: true });
   try {
-    const rows = database.prepare(`SELECT * FROM "${table}" ORDER BY 1`).all();
+    const rows = database.prepare(`SELECT * FROM ${quoteIdent(table)} ORDER BY 1`).all();
     return rows.map((row) => Object.values(row as Record<string, unknown>));
   } finally {
     database.close();

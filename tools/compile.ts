@@ -19,6 +19,7 @@ const COMPILE_ARGS = [
   "compile",
   "--allow-read",
   "--allow-write=data",
+  "--allow-run=deno",
   "--include",
   "lib/worker.ts",
   "--output",

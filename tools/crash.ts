@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { wholeNumber } from "../lib/whole_number.ts";
 import { parseArgs } from "node:util";
 import { generateDataset } from "../lib/generate.ts";
 import { MAIN_FILES } from "../lib/run_options.ts";
@@ -124,19 +125,35 @@ function digests(db: string): Record<string, string> {
   return Object.fromEntries(MAIN_FILES.map((t) => [t, digestTable(tableFile(db, t), t)]));
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      rows: { type: "string", default: "200000" },
-      kills: { type: "string", default: "20" },
-      dir: { type: "string", default: "data/large/crash" },
-    },
-  });
+/** Reads the drill's flags; prints one line and returns undefined when one is bad. */
+function flags(args: string[]): { rows: number; kills: number; dir: string } | undefined {
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        rows: { type: "string", default: "200000" },
+        kills: { type: "string", default: "20" },
+        dir: { type: "string", default: "data/large/crash" },
+      },
+    });
+    return {
+      rows: wholeNumber("--rows", values.rows, 1),
+      kills: wholeNumber("--kills", values.kills, 1),
+      dir: values.dir,
+    };
+  } catch (error) {
+    console.error((error as Error).message);
+    Deno.exitCode = 2;
+    return undefined;
+  }
+}
+
+const options = import.meta.main ? flags(Deno.args) : undefined;
+if (options !== undefined) {
   let failed = 0;
-  const summary = await crashDrill(values.dir, {
-    rows: Number(values.rows),
-    kills: Number(values.kills),
+  const summary = await crashDrill(options.dir, {
+    rows: options.rows,
+    kills: options.kills,
     onKill: (kill) => {
       const sound = Object.values(kill.integrity).every((r) => r === "ok") &&
         !Object.values(kill.tables).includes("torn");
