@@ -104,7 +104,7 @@ export function scalingChart(results: BenchResults): string {
         MARGIN.top + plotH
       }" stroke="#2ca02c" stroke-dasharray="6 4"/>`,
       `<text x="${cx + 4}" y="${MARGIN.top + 14}" fill="#2ca02c">crossover ≈ ${
-        results.crossoverRows.toLocaleString("en-US")
+        Number(results.crossoverRows.toPrecision(2)).toLocaleString("en-US")
       } rows</text>`,
       `<text x="${cx + 4}" y="${
         MARGIN.top + 28
@@ -137,7 +137,6 @@ export function scalingChart(results: BenchResults): string {
 
 if (import.meta.main) {
   const results = JSON.parse(await Deno.readTextFile("bench/results.json")) as BenchResults;
-  await Deno.mkdir("docs", { recursive: true });
   await Deno.writeTextFile("docs/scaling.svg", scalingChart(results));
   console.log("docs/scaling.svg");
 }

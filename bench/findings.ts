@@ -20,6 +20,23 @@ function rows(count: number): string {
   return count.toLocaleString("en-US");
 }
 
+/** What a profiled function is, in words, where the name alone says little. */
+const KNOWN: { fn: string; where: RegExp; what: string }[] = [
+  { fn: "run", where: /native/, what: "SQLite executing statements" },
+  { fn: "exec", where: /native/, what: "SQLite committing and checkpointing" },
+  { fn: "run", where: /baseline/, what: "the baseline's own per-row loop" },
+  { fn: "__onRecord", where: /api\/index/, what: "csv-parse building a row object" },
+  { fn: "parse", where: /api\/index/, what: "csv-parse reading characters" },
+  { fn: "Parser.parse", where: /papaparse/, what: "papaparse splitting fields" },
+  { fn: "upsert", where: /sqlite_store/, what: "binding rows to statements" },
+  { fn: "(garbage collector)", where: /native/, what: "garbage collection" },
+];
+
+function spot(s: { fn: string; where: string; percent: number }): string {
+  const known = KNOWN.find((k) => k.fn === s.fn && k.where.test(s.where));
+  return `${known?.what ?? `${s.fn} (${s.where})`} ${s.percent}%`;
+}
+
 /** Why the two workers do not finish together, from the measured phases. */
 function unequal(results: BenchResults, size: number): string {
   const total = (file: string) => {
@@ -32,6 +49,11 @@ function unequal(results: BenchResults, size: number): string {
   return `the two files are unequal (linearly, customers take ${
     time(customers / 1000)
   } and products ${time(products / 1000)}), so the customers worker finishes last`;
+}
+
+/** A measured crossover, to the two significant digits it can claim. */
+function about(count: number): string {
+  return rows(Number(count.toPrecision(2)));
 }
 
 /** The findings text for `results`. */
@@ -67,7 +89,7 @@ export function renderFindings(results: BenchResults): string {
       `The existing import logic (bench/baseline.ts: whole file in memory, csv-parse into objects, one INSERT per row) at ${
         sizeLabel(large)
       } rows spends its time in: ${
-        baselineSpots.slice(0, 4).map((s) => `${s.fn} ${s.percent}%`).join(", ")
+        baselineSpots.slice(0, 4).map(spot).join(", ")
       } (docs/profile/baseline_${sizeLabel(large)}.md).`,
     );
   }
@@ -75,10 +97,10 @@ export function renderFindings(results: BenchResults): string {
   if (linearSpots.length > 0) {
     bullet(
       `The new linear import at ${sizeLabel(large)} rows: ${
-        linearSpots.slice(0, 4).map((s) => `${s.fn} ${s.percent}%`).join(", ")
-      } ("run" is SQLite executing the multi-row upserts; docs/profile/linear_${
+        linearSpots.slice(0, 4).map(spot).join(", ")
+      } (docs/profile/linear_${
         sizeLabel(large)
-      }.md and .svg).`,
+      }.md and .svg): the database's own work now dominates.`,
     );
   }
   for (const phase of results.phases.filter((p) => p.rows === large)) {
@@ -146,7 +168,7 @@ export function renderFindings(results: BenchResults): string {
   if (results.crossoverRows !== null) {
     bullet(
       `Crossover: parallel beats linear above about ${
-        rows(results.crossoverRows)
+        about(results.crossoverRows)
       } rows per file (interpolated between the measured sizes; see docs/scaling.svg).`,
     );
   } else {
@@ -223,7 +245,7 @@ export function renderFindings(results: BenchResults): string {
   bullet(
     results.crossoverRows !== null
       ? `Do not switch to parallel for today's files: it is slower below about ${
-        rows(results.crossoverRows)
+        about(results.crossoverRows)
       } rows per file. Use it for exports above that size (the ops CLI's default --mode auto does this by itself), where it saves ${
         Math.round((1 - parallelLarge.ratioToLinear) * 100)
       }% of the time at ${rows(large)} rows.`

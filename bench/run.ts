@@ -64,7 +64,7 @@ export interface BenchResults {
   /** Where the linear import's time goes, per phase and file (medians, ms). */
   phases: PhaseReport[];
   /** The top functions of each committed profile (docs/profile/*.md), by name. */
-  hotSpots: Record<string, { fn: string; percent: number }[]>;
+  hotSpots: Record<string, { fn: string; where: string; percent: number }[]>;
 }
 
 interface Variant {
@@ -186,8 +186,8 @@ function summarize(runs: BenchRun[], sizes: number[]): BenchSummary[] {
   return summary;
 }
 
-/** The "Top 10" line of each profile report in docs/profile, parsed. */
-async function hotSpots(): Promise<BenchResults["hotSpots"]> {
+/** The top rows of the "Hot Functions (Self Time)" table of each profile report in docs/profile. */
+export async function hotSpots(): Promise<BenchResults["hotSpots"]> {
   const spots: BenchResults["hotSpots"] = {};
   const names: string[] = [];
   try {
@@ -198,10 +198,13 @@ async function hotSpots(): Promise<BenchResults["hotSpots"]> {
   for (const name of names.sort()) {
     if (!name.endsWith(".md")) continue;
     const text = await Deno.readTextFile(`docs/profile/${name}`);
-    const top = /\*\*Top 10:\*\*(.*)/.exec(text)?.[1] ?? "";
-    spots[name.replace(/\.md$/, "")] = [...top.matchAll(/`([^`]+)` ([\d.]+)%/g)].map((
-      m,
-    ) => ({ fn: m[1], percent: Number(m[2]) }));
+    const table = text.slice(text.indexOf("## Hot Functions"), text.indexOf("## Call Tree"));
+    const rows = table.matchAll(/^\| ([\d.]+)% \|[^|]*\|[^|]*\|[^|]*\| `([^`]+)` \| ([^|:]+)/gm);
+    spots[name.replace(/\.md$/, "")] = [...rows].slice(0, 5).map((m) => ({
+      fn: m[2],
+      where: m[3].trim(),
+      percent: Number(m[1]),
+    }));
   }
   return spots;
 }
