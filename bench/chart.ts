@@ -7,6 +7,7 @@
  */
 import type { BenchResults } from "./run.ts";
 import { sizeLabel } from "./datasets.ts";
+import { roundCrossover } from "./stats.ts";
 
 const WIDTH = 760;
 const HEIGHT = 480;
@@ -104,7 +105,7 @@ export function scalingChart(results: BenchResults): string {
         MARGIN.top + plotH
       }" stroke="#2ca02c" stroke-dasharray="6 4"/>`,
       `<text x="${cx + 4}" y="${MARGIN.top + 14}" fill="#2ca02c">crossover ≈ ${
-        Number(results.crossoverRows.toPrecision(2)).toLocaleString("en-US")
+        roundCrossover(results.crossoverRows).toLocaleString("en-US")
       } rows</text>`,
       `<text x="${cx + 4}" y="${
         MARGIN.top + 28

@@ -7,6 +7,7 @@
  */
 import type { BenchResults, BenchSummary } from "./run.ts";
 import { sizeLabel } from "./datasets.ts";
+import { roundCrossover } from "./stats.ts";
 
 function time(seconds: number): string {
   return seconds >= 1 ? `${seconds.toFixed(2)} s` : `${Math.round(seconds * 1000)} ms`;
@@ -53,7 +54,7 @@ function unequal(results: BenchResults, size: number): string {
 
 /** A measured crossover, to the two significant digits it can claim. */
 function about(count: number): string {
-  return rows(Number(count.toPrecision(2)));
+  return rows(roundCrossover(count));
 }
 
 /** The findings text for `results`. */

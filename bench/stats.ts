@@ -27,3 +27,8 @@ export function crossover(points: readonly { size: number; ratio: number }[]): n
   }
   return points.length > 0 && points[0].ratio < 1 ? points[0].size : undefined;
 }
+
+/** A measured crossover to the two significant digits it can claim (32,990 -> 33,000). */
+export function roundCrossover(rows: number): number {
+  return Number(rows.toPrecision(2));
+}

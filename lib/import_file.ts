@@ -283,11 +283,8 @@ async function sift(batch: CsvBatch, context: SiftContext): Promise<Value[][]> {
       refused.push({ line, reason: error.reason, raw });
     }
   }
-  for (const reference of table.references) {
-    const index = table.columns.findIndex((c) => c.name === reference.column);
-    const keys = [...new Set(candidates.map(({ row }) => row[index] as string))];
-    const absent = new Set(await writer.missing(reference, keys));
-    if (absent.size === 0) continue;
+  const rows = candidates.map(({ row }) => row);
+  for await (const { reference, index, absent } of absentReferences(table, writer.missing, rows)) {
     candidates = candidates.filter(({ row, line, raw }) => {
       const value = row[index] as string;
       if (!absent.has(value)) return true;
@@ -394,14 +391,24 @@ async function checkReferences(
   rows: Value[][],
   lines: number[],
 ): Promise<void> {
-  for (const reference of table.references) {
-    const index = table.columns.findIndex((c) => c.name === reference.column);
-    const keys = [...new Set(rows.map((row) => row[index] as string))];
-    const absent = new Set(await missing(reference, keys));
-    if (absent.size === 0) continue;
+  for await (const { reference, index, absent } of absentReferences(table, missing, rows)) {
     const at = rows.findIndex((row) => absent.has(row[index] as string));
     throw new ImportError(path, missingReason(reference, rows[at][index] as string), {
       line: lines[at],
     });
+  }
+}
+
+/** For each reference of `table` that some of `rows` break: its column index and the absent keys. */
+async function* absentReferences(
+  table: Table,
+  missing: Writer["missing"],
+  rows: Value[][],
+): AsyncGenerator<{ reference: Reference; index: number; absent: Set<string> }> {
+  for (const reference of table.references) {
+    const index = table.columns.findIndex((c) => c.name === reference.column);
+    const keys = [...new Set(rows.map((row) => row[index] as string))];
+    const absent = new Set(await missing(reference, keys));
+    if (absent.size > 0) yield { reference, index, absent };
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { renderFindings } from "../bench/findings.ts";
 import type { BenchResults } from "../bench/run.ts";
-import { crossover, median } from "../bench/stats.ts";
+import { crossover, median, roundCrossover } from "../bench/stats.ts";
 import { PARALLEL_FROM_ROWS } from "../lib/import_plan.ts";
 
 Deno.test("median() takes the middle value, or the mean of the middle two", () => {
@@ -29,6 +29,5 @@ Deno.test("--mode auto switches to parallel at the crossover measured in bench/r
   const results = JSON.parse(await Deno.readTextFile("bench/results.json")) as BenchResults;
   assert.ok(results.crossoverRows !== null, "the benchmark found no crossover");
   // Two significant digits: the constant is a rounded reading of the measurement.
-  const rounded = Number(results.crossoverRows.toPrecision(2));
-  assert.equal(PARALLEL_FROM_ROWS, rounded);
+  assert.equal(PARALLEL_FROM_ROWS, roundCrossover(results.crossoverRows));
 });
