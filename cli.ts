@@ -14,27 +14,27 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { addForwardedCommand, denoTask, type ForwardedCommand } from "./lib/forward_command.ts";
+import { addForwardedCommand, denoTask, type ForwardedCommand } from "./cli/forward_command.ts";
 import { generateDataset } from "./lib/generate.ts";
 import type { ImportReport } from "./lib/import_file.ts";
-import { IMPORT_MODES, importFiles, type ImportMode, planImport } from "./lib/import_plan.ts";
-import { progressForFiles } from "./lib/progress.ts";
+import { IMPORT_MODES, importFiles, type ImportMode, planImport } from "./lib/import_files.ts";
+import { progressForFiles } from "./cli/progress.ts";
 import { type Customer, listAvailableProducts, listRenters, type Product } from "./lib/queries.ts";
 import { DEFAULT_DB } from "./lib/run_options.ts";
-import { rejectedNote } from "./lib/script.ts";
+import { rejectedNote } from "./cli/run_main.ts";
 import { type TableName, TABLES } from "./lib/schema.ts";
-import { tableFile } from "./lib/sqlite_store.ts";
-import { isPgLocation, openStore, type Store } from "./lib/store.ts";
-import { formatTable, red, useColor } from "./lib/table.ts";
-import { VERSION } from "./lib/version.ts";
-import { wholeNumber } from "./lib/whole_number.ts";
+import { tableFile } from "./lib/store/sqlite.ts";
+import { isPgLocation, openStore, type Store } from "./lib/store/store.ts";
+import { formatTable, red, useColor } from "./cli/text_table.ts";
+import { VERSION } from "./cli/version.ts";
+import { wholeNumber } from "./cli/whole_number.ts";
 
 /** What `norton import` loads when given no file. */
 const DEFAULT_FILES = ["data/customers.csv", "data/products.csv"];
 
 /**
  * Commands that run another job with every argument after their name (see
- * lib/forward_command.ts): each runs its own `deno task`, with that task's
+ * cli/forward_command.ts): each runs its own `deno task`, with that task's
  * permissions and flags.
  */
 const FORWARDED: readonly ForwardedCommand[] = [

@@ -45,7 +45,7 @@
  *
  * So SQLite returns SQLITE_BUSY at once, without calling the busy handler: a
  * 5-second timeout (what the naive writers here have) changes nothing. The
- * failing lines are in `naive()` in lib/contention_worker.ts.
+ * failing lines are in `naive()` in contention/sqlite_worker.ts.
  *
  * ## What a user would see in production
  *
@@ -70,7 +70,7 @@
  * idles. It rebuilds, badly, the queue that SQLite offers for free when the
  * transaction asks for the write lock first.
  *
- * ## How the system avoids it (lib/sqlite_store.ts)
+ * ## How the system avoids it (lib/store/sqlite.ts)
  *
  * 1. One database file per table. parallel.ts imports customers and products
  *    in two workers at once; each table lives in its own file with its own
@@ -97,7 +97,7 @@
  * table, which locks nothing shared) and moving it with one
  * `INSERT … SELECT … ORDER BY key`: every import then locks keys in the same
  * ascending order, so overlapping imports wait for each other instead of
- * deadlocking. lib/pg_deadlock.ts runs both and explains it in full; with
+ * deadlocking. contention/postgres.ts runs both and explains it in full; with
  * `--db postgres://…` this script runs that scenario instead of SQLite's.
  *
  * @example
@@ -110,15 +110,15 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { isPgLocation } from "./lib/store.ts";
-import { wholeNumber } from "./lib/whole_number.ts";
+import { isPgLocation } from "./lib/store/store.ts";
+import { wholeNumber } from "./cli/whole_number.ts";
 import {
   type ContentionOptions,
   type ContentionOutcome,
   formatContention,
   runSqliteContention,
   verdict,
-} from "./lib/contention.ts";
+} from "./contention/sqlite.ts";
 
 export type { ContentionOptions, ContentionOutcome };
 
@@ -192,7 +192,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
 /** The PostgreSQL scenario: naive writers deadlock, the store's do not. */
 async function serverMain(db: string, json: boolean): Promise<void> {
   try {
-    const { runDeadlockScenarios } = await import("./lib/pg_deadlock.ts");
+    const { runDeadlockScenarios } = await import("./contention/postgres.ts");
     const outcome = await runDeadlockScenarios(db);
     const { naive, safe } = outcome;
     const reproduced = naive.deadlocks > 0 && naive.lost > 0;

@@ -12,9 +12,9 @@
  */
 import { importFile, type ImportResult } from "./lib/import_file.ts";
 import { toResult } from "./lib/result.ts";
-import { openStore } from "./lib/store.ts";
+import { openStore } from "./lib/store/store.ts";
 import { type ImportOptions, MAIN_FILES, resolveOptions } from "./lib/run_options.ts";
-import { main } from "./lib/script.ts";
+import { main } from "./cli/run_main.ts";
 
 export type { ImportOptions, ImportResult };
 

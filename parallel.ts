@@ -13,8 +13,8 @@
 import type { ImportResult } from "./lib/import_file.ts";
 import { toResult } from "./lib/result.ts";
 import { type ImportOptions, MAIN_FILES, resolveOptions } from "./lib/run_options.ts";
-import { main } from "./lib/script.ts";
-import { importInWorkers } from "./lib/workers.ts";
+import { main } from "./cli/run_main.ts";
+import { importInWorkers } from "./lib/worker_pool.ts";
 
 export type { ImportOptions, ImportResult };
 

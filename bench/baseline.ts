@@ -15,7 +15,7 @@ import { parse } from "csv-parse/sync";
 import { DatabaseSync } from "node:sqlite";
 import type { ImportResult } from "../lib/import_file.ts";
 import { type ImportOptions, MAIN_FILES, resolveOptions } from "../lib/run_options.ts";
-import { main } from "../lib/script.ts";
+import { main } from "../cli/run_main.ts";
 import { getTable } from "../lib/schema.ts";
 
 /** Imports customers.csv then products.csv the typical way; resolves to their tuples. */

@@ -9,7 +9,7 @@
  */
 // @ts-types="@types/papaparse"
 import Papa from "papaparse";
-import { ImportError } from "./errors.ts";
+import { ImportError } from "./import_error.ts";
 
 /** Records of one chunk of the file, with the line each starts on. */
 export interface CsvBatch {

@@ -7,10 +7,10 @@
 import { locationFolder } from "./paths.ts";
 import { type CsvBatch, readCsv } from "./csv.ts";
 import { KeyFingerprints } from "./key_set.ts";
-import { ImportError } from "./errors.ts";
+import { ImportError } from "./import_error.ts";
 import { RejectsFile, rejectsPath } from "./rejects.ts";
 import { getTable, type Reference, type Table, tableForHeader, type TableName } from "./schema.ts";
-import type { Store, Value, Writer } from "./store.ts";
+import type { Store, Value, Writer } from "./store/store.ts";
 
 /** `[processed, before, after, seconds]`: data rows read, rows before and after, seconds. */
 export type ImportResult = [processed: number, before: number, after: number, seconds: number];

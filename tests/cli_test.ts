@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import config from "../deno.json" with { type: "json" };
 import { estimateRows } from "../lib/estimate_rows.ts";
-import { PROGRESS_MIN_ROWS } from "../lib/progress.ts";
+import { PROGRESS_MIN_ROWS } from "../cli/progress.ts";
 import {
   countRows,
   datasetDir,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { main, runContention } from "../contention.ts";
-import { formatContention, isBusyError, verdict } from "../lib/contention.ts";
+import { formatContention, isBusyError, verdict } from "../contention/sqlite.ts";
 import { tempDir } from "./helpers.ts";
 
 Deno.test("runContention() naive writers fail with SQLITE_BUSY and the database holds fewer rows than sent", async () => {

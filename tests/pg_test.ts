@@ -6,12 +6,12 @@
 import assert from "node:assert/strict";
 import * as linear from "../linear.ts";
 import * as parallel from "../parallel.ts";
-import { ImportError } from "../lib/errors.ts";
+import { ImportError } from "../lib/import_error.ts";
 import { importFile } from "../lib/import_file.ts";
-import { runDeadlockScenarios } from "../lib/pg_deadlock.ts";
-import { parsePgLocation } from "../lib/pg_store.ts";
+import { runDeadlockScenarios } from "../contention/postgres.ts";
+import { parsePgLocation } from "../lib/store/postgres.ts";
 import { getTable } from "../lib/schema.ts";
-import { openStore } from "../lib/store.ts";
+import { openStore } from "../lib/store/store.ts";
 import { datasetDir, runDeno, snapshot, tempDir, writeFile } from "./helpers.ts";
 import { NO_PG, PG_URL, pgSchema, pgSnapshot, writeSlice } from "./pg_helpers.ts";
 

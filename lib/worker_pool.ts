@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { ImportError } from "./errors.ts";
+import { ImportError } from "./import_error.ts";
 import type { ImportReport } from "./import_file.ts";
 import type { TableName } from "./schema.ts";
-import type { WorkerProgress, WorkerReply, WorkerRequest } from "./worker.ts";
+import type { WorkerProgress, WorkerReply, WorkerRequest } from "./import_worker.ts";
 
 /** One file for a worker. */
 export interface WorkerJob {
@@ -32,7 +32,7 @@ export interface WorkersOptions {
   rejectsDir?: string;
 }
 
-const WORKER_URL = new URL("./worker.ts", import.meta.url);
+const WORKER_URL = new URL("./import_worker.ts", import.meta.url);
 
 /** Imports every job in its own worker, simultaneously; resolves to the reports in job order. */
 export async function importInWorkers(

@@ -9,9 +9,9 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { getTable, quoteIdent } from "./schema.ts";
-import { tableFile } from "./sqlite_store.ts";
-import { openStore, type Value } from "./store.ts";
+import { getTable, quoteIdent } from "../lib/schema.ts";
+import { tableFile } from "../lib/store/sqlite.ts";
+import { openStore, type Value } from "../lib/store/store.ts";
 
 /** How the writers write: the naive way that fails, or the way this system writes. */
 export type Design = "naive" | "safe";
@@ -173,7 +173,7 @@ function naive(request: ContentionRequest, cells: Int32Array): Session {
 /**
  * The system's writer: the store's own `write`, which opens every write
  * transaction with BEGIN IMMEDIATE under a 60-second busy timeout (see
- * lib/sqlite_store.ts), then reads and writes the same rows as the naive one.
+ * lib/store/sqlite.ts), then reads and writes the same rows as the naive one.
  */
 async function safe(request: ContentionRequest): Promise<Session> {
   const store = await openStore(request.location);

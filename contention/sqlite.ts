@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { wholeNumber } from "./whole_number.ts";
+import { wholeNumber } from "../cli/whole_number.ts";
 import { DatabaseSync } from "node:sqlite";
 import {
   BARRIER,
@@ -16,10 +16,10 @@ import {
   keyPrefix,
   NAIVE_BUSY_TIMEOUT_MS,
   type SqliteFailure,
-} from "./contention_worker.ts";
-import { getTable, quoteIdent } from "./schema.ts";
-import { BUSY_TIMEOUT_MS, tableFile } from "./sqlite_store.ts";
-import { openStore } from "./store.ts";
+} from "./sqlite_worker.ts";
+import { getTable, quoteIdent } from "../lib/schema.ts";
+import { BUSY_TIMEOUT_MS, tableFile } from "../lib/store/sqlite.ts";
+import { openStore } from "../lib/store/store.ts";
 
 export type { Design, SqliteFailure };
 
@@ -96,12 +96,12 @@ export interface ContentionOutcome {
   ok: boolean;
 }
 
-const WORKER_URL = new URL("./contention_worker.ts", import.meta.url);
+const WORKER_URL = new URL("./sqlite_worker.ts", import.meta.url);
 const CUSTOMERS = getTable("customers");
 
 const HOW: Record<Design, string> = {
   naive: `BEGIN DEFERRED, read then write, busy_timeout ${NAIVE_BUSY_TIMEOUT_MS / 1000} s`,
-  safe: `BEGIN IMMEDIATE, busy_timeout ${BUSY_TIMEOUT_MS / 1000} s (lib/sqlite_store.ts)`,
+  safe: `BEGIN IMMEDIATE, busy_timeout ${BUSY_TIMEOUT_MS / 1000} s (lib/store/sqlite.ts)`,
 };
 
 /** True for SQLite's "database is locked" family: SQLITE_BUSY and its extended codes. */

@@ -16,7 +16,7 @@
  * up front (BEGIN IMMEDIATE); the price is that they never overlap at all.
  *
  * How it is avoided. Every writer must lock rows in one global order. The
- * PostgreSQL store (lib/pg_store.ts) COPYs a file into a temporary staging
+ * PostgreSQL store (lib/store/postgres.ts) COPYs a file into a temporary staging
  * table, which locks nothing shared, and moves it into the real table with one
  * `INSERT … SELECT … ORDER BY key`: every import locks keys in ascending
  * order, so the second import of an overlapping key waits for the first to
@@ -32,9 +32,9 @@
  * @module
  */
 import postgres from "postgres";
-import { parsePgLocation, PgStore } from "./pg_store.ts";
-import { getTable } from "./schema.ts";
-import type { Value } from "./store.ts";
+import { parsePgLocation, PgStore } from "../lib/store/postgres.ts";
+import { getTable } from "../lib/schema.ts";
+import type { Value } from "../lib/store/store.ts";
 
 /** What one scenario left in the database, read back after both imports ended. */
 export interface ScenarioOutcome {

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { Reference, Table } from "./schema.ts";
-import { SqliteStore } from "./sqlite_store.ts";
+import type { Reference, Table } from "../schema.ts";
+import { SqliteStore } from "./sqlite.ts";
 
 /** A stored value: text or a whole number. */
 export type Value = string | number;
@@ -74,13 +74,13 @@ export function isPgLocation(location: string): boolean {
 
 /**
  * Opens the store at `location`, creating its tables if they are missing:
- * `postgres://…` or `postgresql://…` is a PostgreSQL database (lib/pg_store.ts),
+ * `postgres://…` or `postgresql://…` is a PostgreSQL database (lib/store/postgres.ts),
  * anything else a SQLite path.
  */
 export async function openStore(location: string): Promise<Store> {
   if (isPgLocation(location)) {
     // Loaded only when asked for, so SQLite runs start without the driver.
-    const { PgStore } = await import("./pg_store.ts");
+    const { PgStore } = await import("./postgres.ts");
     return await PgStore.open(location);
   }
   return new SqliteStore(location);

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { ImportError } from "./errors.ts";
+import { ImportError } from "./import_error.ts";
 import { importFile, type ImportReport } from "./import_file.ts";
 import type { TableName } from "./schema.ts";
-import { openStore } from "./store.ts";
+import { openStore } from "./store/store.ts";
 
 /** What the worker is asked to import. */
 export interface WorkerRequest {

@@ -4,9 +4,14 @@
  *
  * @module
  */
-import type { ImportReport, ImportResult } from "./import_file.ts";
-import { DEFAULT_DATA_DIR, DEFAULT_DB, type ImportOptions, MAIN_FILES } from "./run_options.ts";
-import { formatTable } from "./table.ts";
+import type { ImportReport, ImportResult } from "../lib/import_file.ts";
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_DB,
+  type ImportOptions,
+  MAIN_FILES,
+} from "../lib/run_options.ts";
+import { formatTable } from "./text_table.ts";
 
 const USAGE = `Options:
   --data-dir DIR  folder with customers.csv and products.csv (default: ${DEFAULT_DATA_DIR})

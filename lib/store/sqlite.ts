@@ -16,7 +16,7 @@
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { databaseError } from "./database_error.ts";
-import { getTable, quoteIdent, type Reference, type Table, type TableName } from "./schema.ts";
+import { getTable, quoteIdent, type Reference, type Table, type TableName } from "../schema.ts";
 import type { Customer, Product, Store, Value, Writer } from "./store.ts";
 
 /**

@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { importFiles, planImport } from "./import_plan.ts";
+ * import { importFiles, planImport } from "./import_files.ts";
  * const stages = await planImport(["data/rentals.csv", "data/customers.csv", "data/products.csv"]);
  * const reports = await importFiles(stages, { db: "data/hpnorton.db", mode: "parallel" });
  * ```
@@ -17,10 +17,10 @@
 import { readCsv } from "./csv.ts";
 import { importFile, type ImportReport } from "./import_file.ts";
 import { getTable, type Table, tableForHeader, type TableName, TABLES } from "./schema.ts";
-import { openStore, type Store } from "./store.ts";
-import { importInWorkers, type WorkerJob } from "./workers.ts";
+import { openStore, type Store } from "./store/store.ts";
+import { importInWorkers, type WorkerJob } from "./worker_pool.ts";
 import { estimateRows } from "./estimate_rows.ts";
-import { ImportError } from "./errors.ts";
+import { ImportError } from "./import_error.ts";
 import { rejectsPath } from "./rejects.ts";
 
 /**

@@ -19,7 +19,7 @@
  * measured faster than multi-row INSERTs (README, "When one machine is not
  * enough"), and the ORDER BY makes every import lock rows in key order, which
  * is what keeps concurrent imports of overlapping keys from deadlocking
- * (lib/pg_deadlock.ts shows the deadlock that the order prevents).
+ * (contention/postgres.ts shows the deadlock that the order prevents).
  *
  * @module
  */
@@ -33,7 +33,7 @@ import {
   type Table,
   type TableName,
   TABLES,
-} from "./schema.ts";
+} from "../schema.ts";
 import type { Customer, Product, Store, Value, Writer } from "./store.ts";
 
 type Sql = postgres.Sql;
