@@ -2,11 +2,37 @@
  * The one import routine that linear, parallel, the CLI and the benchmarks
  * share: a CSV file into its table, in one transaction, all or nothing.
  *
+ * {@linkcode importFile} runs these phases, in order; the members of this file
+ * follow the same order.
+ *
+ * 1. Header: the first record names the table (unless the caller did) and the
+ *    column order; from them, the row converter.
+ * 2. Begin: in "skip" mode the rejects file is started; the table's write
+ *    transaction opens and its rows are counted.
+ * 3. Check: each batch of records goes through one batch checker, strict or
+ *    skip, both of one signature ({@linkcode CheckBatch}): fields converted,
+ *    keys checked against every earlier line (lib/key_check.ts, without
+ *    reading the file again), references looked up. Strict throws at the first
+ *    bad row; skip writes bad rows to the rejects file. Both return the rows to
+ *    write.
+ * 4. Write: the batch's rows are upserted.
+ * 5. Commit: the rows are counted again and the transaction commits; in "skip"
+ *    mode the rejects file is then put in place.
+ *
+ * @example
+ * ```ts
+ * import { importFile } from "./import_file.ts";
+ * import { openStore } from "./store/store.ts";
+ * const store = await openStore("data/hpnorton.db");
+ * const report = await importFile(store, "data/products.csv", { onInvalid: "skip" });
+ * await store.close();
+ * ```
+ *
  * @module
  */
 import { locationFolder } from "./paths.ts";
 import { type CsvBatch, readCsv } from "./csv.ts";
-import { KeyFingerprints } from "./key_set.ts";
+import { KeyCheck } from "./key_check.ts";
 import { ImportError } from "./import_error.ts";
 import { RejectsFile, rejectsPath } from "./rejects.ts";
 import { getTable, type Reference, type Table, tableForHeader, type TableName } from "./schema.ts";
@@ -74,7 +100,8 @@ export interface ImportTimings {
 /**
  * Imports the CSV file at `path` into its table of `store` in one transaction:
  * new keys are inserted, existing keys updated. On any bad row it throws an
- * {@linkcode ImportError} naming the file and line, and the table is unchanged.
+ * {@linkcode ImportError} naming the file and line, and the table is unchanged
+ * (in "skip" mode, bad rows go to the rejects file instead).
  */
 export async function importFile(
   store: Store,
@@ -94,70 +121,31 @@ export async function importFile(
   const batches = readCsv(path, skip ? { raw: true, keepInvalid: true } : {});
   // The reader holds the file open until it is read to the end: close it on every way out.
   try {
+    // 1. Header.
     const first = await batches.next();
     timings.parse += lap();
     if (first.done) throw new ImportError(path, "is empty: expected a header line");
-    const header = first.value.records[0];
-    const headerProblem = first.value.invalid?.get(1);
-    if (headerProblem !== undefined) throw new ImportError(path, headerProblem, { line: 1 });
-    const table = options.table === undefined
-      ? tableFromHeader(path, header)
-      : getTable(options.table);
-    const order = columnOrder(path, table, header);
-    const convert = rowConverter(path, table, order);
-    first.value.records.shift();
-    first.value.lines.shift();
+    const { table, convert } = readHeader(path, first.value, options.table);
+
+    // 2. Begin.
     const rejects = skip
       ? await RejectsFile.create(
         rejectsPath(options.rejectsDir ?? locationFolder(store.location), path),
         first.value.raw!.shift()!,
       )
       : undefined;
-
+    const context: CheckContext = { path, table, convert, keys: new KeyCheck() };
+    const check = rejects === undefined ? strictCheck(context) : skipCheck(context, rejects);
     const written = store.write(table, async (writer) => {
       const before = await store.count(table);
       timings.begin += lap();
-      // Strict mode needs no set while the keys come in ascending order (as most
-      // exports do; shorter keys first, so C999999 < C1000000): then none can
-      // repeat. On the first key out of order, the keys read so far are read
-      // again into fingerprints (see lib/key_set.ts).
-      let seen = rejects === undefined ? undefined : new KeyFingerprints();
-      const rejectedLines = new Set<number>();
-      let last = "";
       let processed = 0;
       for (let batch: CsvBatch | undefined = first.value; batch !== undefined;) {
         options.signal?.throwIfAborted();
-        let rows: Value[][];
-        if (rejects === undefined) {
-          rows = new Array(batch.records.length);
-          for (let i = 0; i < rows.length; i++) {
-            const row = convert(batch.records[i], batch.lines[i]);
-            const key = row[0] as string;
-            if (
-              seen === undefined &&
-              (key.length > last.length || (key.length === last.length && key > last))
-            ) {
-              last = key;
-            } else {
-              seen ??= await keysBefore(path, order, batch.lines[i]);
-              if (!seen.add(key)) await checkRepeat(path, table, order, key, batch.lines[i]);
-            }
-            rows[i] = row;
-          }
-          await checkReferences(path, table, writer.missing, rows, batch.lines);
-        } else {
-          rows = await sift(batch, {
-            path,
-            table,
-            order,
-            convert,
-            seen: seen!,
-            writer,
-            rejects,
-            rejected: rejectedLines,
-          });
-        }
+        // 3. Check.
+        const rows = await check(batch, writer);
         timings.validate += lap();
+        // 4. Write.
         await writer.upsert(rows);
         timings.insert += lap();
         processed += batch.records.length;
@@ -168,6 +156,7 @@ export async function importFile(
       }
       if (processed === 0) throw new ImportError(path, "has a header but no data rows");
       options.signal?.throwIfAborted();
+      // 5. Commit (when this body returns).
       const after = await store.count(table);
       const rejected = rejects?.count ?? 0;
       lap();
@@ -190,130 +179,25 @@ export async function importFile(
   }
 }
 
-/** Fingerprints of the keys of the records before `line`, read again from the file. */
-async function keysBefore(path: string, order: number[], line: number): Promise<KeyFingerprints> {
-  const seen = new KeyFingerprints();
-  for await (const batch of readCsv(path)) {
-    for (let i = 0; i < batch.records.length; i++) {
-      if (batch.lines[i] >= line) return seen;
-      if (batch.lines[i] > 1) seen.add(batch.records[i][order[0]].trim());
-    }
-  }
-  return seen;
-}
+// 1. Header
 
 /**
- * Confirms a fingerprint match by reading the file again up to `line`: throws
- * if an earlier record has the same key, returns if it was a hash collision.
+ * Reads the header (the first record of `first`, which it removes) and returns
+ * the table and the converter of the records that follow.
  */
-async function checkRepeat(
+function readHeader(
   path: string,
-  table: Table,
-  order: number[],
-  key: string,
-  line: number,
-): Promise<void> {
-  const earlier = await findRepeat(path, order, key, line);
-  if (earlier !== undefined) throw new ImportError(path, repeats(table, key, earlier), { line });
-}
-
-function repeats(table: Table, key: string, earlier: number): string {
-  return `repeats ${table.key} "${key}" of line ${earlier}`;
-}
-
-/**
- * The line of the first record before `line` whose key is `key`, if any.
- * With `accepted`, only records it accepts count (in "skip" mode a rejected
- * record was not imported, so a later one with its key is no repeat).
- */
-async function findRepeat(
-  path: string,
-  order: number[],
-  key: string,
-  line: number,
-  rejected?: ReadonlySet<number>,
-): Promise<number | undefined> {
-  for await (const batch of readCsv(path, { keepInvalid: rejected !== undefined })) {
-    for (let i = 0; i < batch.records.length; i++) {
-      const earlier = batch.lines[i];
-      if (earlier === 1) continue;
-      if (earlier >= line) return undefined;
-      if (batch.records[i][order[0]]?.trim() !== key) continue;
-      if (rejected === undefined || !rejected.has(earlier)) return earlier;
-    }
-  }
-  return undefined;
-}
-
-/** What {@linkcode sift} needs from the import under way. */
-interface SiftContext {
-  path: string;
-  table: Table;
-  order: number[];
-  convert: (record: string[], line: number) => Value[];
-  seen: KeyFingerprints;
-  writer: Writer;
-  rejects: RejectsFile;
-  /** Lines rejected so far: a later row with the same key is not a repeat of these. */
-  rejected: Set<number>;
-}
-
-/**
- * "Skip" mode's check of one batch: returns the rows to import and writes
- * every record with a row-level problem to the rejects file, in line order.
- * Keys are recorded only for rows that passed every other check, so a row
- * refused for a bad reference does not make a later good row a "repeat".
- */
-async function sift(batch: CsvBatch, context: SiftContext): Promise<Value[][]> {
-  const { path, table, order, convert, seen, writer, rejects, rejected } = context;
-  const refused: { line: number; reason: string; raw: string }[] = [];
-  let candidates: { row: Value[]; line: number; raw: string }[] = [];
-  for (let i = 0; i < batch.records.length; i++) {
-    const line = batch.lines[i];
-    const raw = batch.raw![i];
-    const invalid = batch.invalid?.get(line);
-    if (invalid !== undefined) {
-      refused.push({ line, reason: invalid, raw });
-      continue;
-    }
-    try {
-      candidates.push({ row: convert(batch.records[i], line), line, raw });
-    } catch (error) {
-      if (!(error instanceof ImportError)) throw error;
-      refused.push({ line, reason: error.reason, raw });
-    }
-  }
-  const rows = candidates.map(({ row }) => row);
-  for await (const { reference, index, absent } of absentReferences(table, writer.missing, rows)) {
-    candidates = candidates.filter(({ row, line, raw }) => {
-      const value = row[index] as string;
-      if (!absent.has(value)) return true;
-      refused.push({ line, reason: missingReason(reference, value), raw });
-      rejected.add(line);
-      return false;
-    });
-  }
-  for (const { line } of refused) rejected.add(line);
-  const kept: Value[][] = [];
-  for (const { row, line, raw } of candidates) {
-    const key = row[0] as string;
-    if (!seen.add(key)) {
-      const earlier = await findRepeat(path, order, key, line, rejected);
-      if (earlier !== undefined) {
-        refused.push({ line, reason: repeats(table, key, earlier), raw });
-        rejected.add(line);
-        continue;
-      }
-    }
-    kept.push(row);
-  }
-  refused.sort((a, b) => a.line - b.line);
-  for (const { line, reason, raw } of refused) await rejects.add(line, reason, raw);
-  return kept;
-}
-
-function missingReason(reference: Reference, value: string): string {
-  return `has ${reference.column} "${value}", which is not in ${reference.table}`;
+  first: CsvBatch,
+  name: TableName | undefined,
+): { table: Table; convert: Converter } {
+  const header = first.records[0];
+  const headerProblem = first.invalid?.get(1);
+  if (headerProblem !== undefined) throw new ImportError(path, headerProblem, { line: 1 });
+  const table = name === undefined ? tableFromHeader(path, header) : getTable(name);
+  const order = columnOrder(path, table, header);
+  first.records.shift();
+  first.lines.shift();
+  return { table, convert: rowConverter(path, table, order) };
 }
 
 function tableFromHeader(path: string, header: string[]): Table {
@@ -345,13 +229,16 @@ function columnOrder(path: string, table: Table, header: string[]): number[] {
   });
 }
 
+/** Turns a record, read on `line`, into a row in the table's column order, or throws. */
+type Converter = (record: string[], line: number) => Value[];
+
 /**
  * Returns a function that turns a record into a row in column order, or
  * throws. When the header is in schema order (the usual case) the record array
  * itself becomes the row, and only the columns with a conversion are touched:
  * no allocation per row on the hot path.
  */
-function rowConverter(path: string, table: Table, order: number[]) {
+function rowConverter(path: string, table: Table, order: number[]): Converter {
   const width = order.length;
   const inPlace = order.every((index, c) => index === c);
   const converted = table.columns.flatMap((column, c) =>
@@ -384,31 +271,109 @@ function rowConverter(path: string, table: Table, order: number[]) {
   };
 }
 
-async function checkReferences(
-  path: string,
-  table: Table,
-  missing: Writer["missing"],
-  rows: Value[][],
-  lines: number[],
-): Promise<void> {
-  for await (const { reference, index, absent } of absentReferences(table, missing, rows)) {
-    const at = rows.findIndex((row) => absent.has(row[index] as string));
-    throw new ImportError(path, missingReason(reference, rows[at][index] as string), {
-      line: lines[at],
-    });
-  }
+// 3. Check
+
+/**
+ * Checks one batch of records and returns the rows to write, in line order.
+ * Strict and skip mode are the two implementations.
+ */
+type CheckBatch = (batch: CsvBatch, writer: Writer) => Promise<Value[][]>;
+
+/** What a batch checker needs from the import under way. */
+interface CheckContext {
+  path: string;
+  table: Table;
+  convert: Converter;
+  /** The keys of the rows accepted so far, with their lines. */
+  keys: KeyCheck;
+}
+
+/** Strict mode: the first bad row refuses the file (it throws, naming the line). */
+function strictCheck({ path, table, convert, keys }: CheckContext): CheckBatch {
+  return async (batch, writer) => {
+    const rows: Value[][] = new Array(batch.records.length);
+    for (let i = 0; i < rows.length; i++) {
+      const line = batch.lines[i];
+      const row = convert(batch.records[i], line);
+      const earlier = keys.add(row[0] as string, line);
+      if (earlier !== undefined) {
+        throw new ImportError(path, repeats(table, row[0] as string, earlier), { line });
+      }
+      rows[i] = row;
+    }
+    for await (const { reference, index, absent } of absentReferences(table, writer, rows)) {
+      const at = rows.findIndex((row) => absent.has(row[index] as string));
+      const value = rows[at][index] as string;
+      throw new ImportError(path, missingReason(reference, value), { line: batch.lines[at] });
+    }
+    return rows;
+  };
+}
+
+/**
+ * Skip mode: every record with a row-level problem goes to the rejects file,
+ * in line order, and the others are returned. A key is recorded only once its
+ * row passed every other check, so a row refused for a bad reference does not
+ * make a later good row with its key a "repeat".
+ */
+function skipCheck({ table, convert, keys }: CheckContext, rejects: RejectsFile): CheckBatch {
+  return async (batch, writer) => {
+    const refused: { line: number; reason: string; raw: string }[] = [];
+    let candidates: { row: Value[]; line: number; raw: string }[] = [];
+    for (let i = 0; i < batch.records.length; i++) {
+      const line = batch.lines[i];
+      const raw = batch.raw![i];
+      const invalid = batch.invalid?.get(line);
+      if (invalid !== undefined) {
+        refused.push({ line, reason: invalid, raw });
+        continue;
+      }
+      try {
+        candidates.push({ row: convert(batch.records[i], line), line, raw });
+      } catch (error) {
+        if (!(error instanceof ImportError)) throw error;
+        refused.push({ line, reason: error.reason, raw });
+      }
+    }
+    const rows = candidates.map(({ row }) => row);
+    for await (const { reference, index, absent } of absentReferences(table, writer, rows)) {
+      candidates = candidates.filter(({ row, line, raw }) => {
+        const value = row[index] as string;
+        if (!absent.has(value)) return true;
+        refused.push({ line, reason: missingReason(reference, value), raw });
+        return false;
+      });
+    }
+    const kept: Value[][] = [];
+    for (const { row, line, raw } of candidates) {
+      const earlier = keys.add(row[0] as string, line);
+      if (earlier === undefined) kept.push(row);
+      else refused.push({ line, reason: repeats(table, row[0] as string, earlier), raw });
+    }
+    refused.sort((a, b) => a.line - b.line);
+    for (const { line, reason, raw } of refused) await rejects.add(line, reason, raw);
+    return kept;
+  };
+}
+
+function repeats(table: Table, key: string, earlier: number): string {
+  return `repeats ${table.key} "${key}" of line ${earlier}`;
+}
+
+function missingReason(reference: Reference, value: string): string {
+  return `has ${reference.column} "${value}", which is not in ${reference.table}`;
 }
 
 /** For each reference of `table` that some of `rows` break: its column index and the absent keys. */
 async function* absentReferences(
   table: Table,
-  missing: Writer["missing"],
+  writer: Writer,
   rows: Value[][],
 ): AsyncGenerator<{ reference: Reference; index: number; absent: Set<string> }> {
   for (const reference of table.references) {
     const index = table.columns.findIndex((c) => c.name === reference.column);
     const keys = [...new Set(rows.map((row) => row[index] as string))];
-    const absent = new Set(await missing(reference, keys));
+    const absent = new Set(await writer.missing(reference, keys));
     if (absent.size > 0) yield { reference, index, absent };
   }
 }
