@@ -34,7 +34,7 @@ import { locationFolder } from "./paths.ts";
 import { type CsvBatch, readCsv } from "./csv.ts";
 import { KeyCheck } from "./key_check.ts";
 import { ImportError } from "./import_error.ts";
-import { RejectsFile, rejectsPath } from "./rejects.ts";
+import { recoverRejects, RejectsFile, rejectsPath } from "./rejects.ts";
 import { getTable, type Reference, type Table, tableForHeader, type TableName } from "./schema.ts";
 import type { Store, Value, Writer } from "./store/store.ts";
 
@@ -51,8 +51,13 @@ export interface ImportReport {
   processed: number;
   /** Rows written to the rejects file instead of the table (always 0 when `onInvalid` is "fail"). */
   rejected: number;
-  /** The rejects file written in "skip" mode. */
+  /**
+   * The rejects file written in "skip" mode: its final name, or the partial
+   * one when it could not be renamed after the commit (see `rejectsProblem`).
+   */
   rejectsFile?: string;
+  /** Why the rejected rows are not under the rejects file's final name, when they are not. */
+  rejectsProblem?: string;
   /** Rows in the table before the import. */
   before: number;
   /** Rows in the table after the import. */
@@ -128,14 +133,15 @@ export async function importFile(
     const { table, convert } = readHeader(path, first.value, options.table);
 
     // 2. Begin.
+    const final = rejectsPath(options.rejectsDir ?? locationFolder(store.location), path);
+    await recoverRejects(store, table, final);
     const rejects = skip
-      ? await RejectsFile.create(
-        rejectsPath(options.rejectsDir ?? locationFolder(store.location), path),
-        first.value.raw!.shift()!,
-      )
+      ? await RejectsFile.create(final, table.name, first.value.raw!.shift()!)
       : undefined;
     const context: CheckContext = { path, table, convert, keys: new KeyCheck() };
     const check = rejects === undefined ? strictCheck(context) : skipCheck(context, rejects);
+    // The report once the rejects file is sealed: the transaction may commit from then on.
+    let sealed: ImportReport | undefined;
     const written = store.write(table, async (writer) => {
       const before = await store.count(table);
       timings.begin += lap();
@@ -156,24 +162,34 @@ export async function importFile(
       }
       if (processed === 0) throw new ImportError(path, "has a header but no data rows");
       options.signal?.throwIfAborted();
-      // 5. Commit (when this body returns).
+      // 5. Commit: count, seal the rejects file, and COMMIT when this body returns.
       const after = await store.count(table);
       const rejected = rejects?.count ?? 0;
+      const report = {
+        file: path,
+        table: table.name,
+        processed,
+        rejected,
+        before,
+        after,
+        seconds: 0,
+      };
+      await rejects?.seal(writer);
       lap();
-      return { file: path, table: table.name, processed, rejected, before, after, seconds: 0 };
+      return sealed = report;
     });
     let report: ImportReport;
     try {
       report = await written;
     } catch (error) {
-      await rejects?.discard();
-      throw error;
+      if (rejects === undefined) throw error;
+      report = await settleFailed(store, table, rejects, sealed, error);
     }
     timings.commit += lap();
     if (rejects === undefined) return { ...report, seconds: (performance.now() - since) / 1000 };
-    await rejects.commit();
+    const { path: rejectsFile, problem } = await rejects.publish();
     const seconds = (performance.now() - since) / 1000;
-    return { ...report, rejectsFile: rejects.path, seconds };
+    return { ...report, rejectsFile, rejectsProblem: problem, seconds };
   } finally {
     await batches.return(undefined);
   }
@@ -376,4 +392,32 @@ async function* absentReferences(
     const absent = new Set(await writer.missing(reference, keys));
     if (absent.size > 0) yield { reference, index, absent };
   }
+}
+
+// 5. Commit
+
+/**
+ * Settles the rejects file of an import whose write failed. Before the seal,
+ * nothing committed: the file goes. After it, the COMMIT itself failed, and
+ * only the database knows whether it took effect: if it did, the import
+ * succeeded and its report is returned (never a failure after a commit); if it
+ * did not, the file goes; if the database cannot say, the file stays for the
+ * next run to settle (lib/rejects.ts). Otherwise it throws `error`.
+ */
+async function settleFailed(
+  store: Store,
+  table: Table,
+  rejects: RejectsFile,
+  sealed: ImportReport | undefined,
+  error: unknown,
+): Promise<ImportReport> {
+  if (sealed === undefined) {
+    await rejects.discard();
+    throw error;
+  }
+  const committed = await rejects.committed(store, table).catch(() => undefined);
+  if (committed === true) return sealed;
+  if (committed === undefined) rejects.abandon();
+  else await rejects.discard();
+  throw error;
 }

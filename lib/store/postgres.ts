@@ -156,6 +156,11 @@ export class PgStore implements Store {
       );
       return `CREATE TABLE IF NOT EXISTS ${this.#name(table)} (${columns.join(", ")})`;
     });
+    // Which import owns each rejects file (see lib/rejects.ts).
+    statements.push(
+      `CREATE TABLE IF NOT EXISTS ${this.#prefix}"rejects_marks" ` +
+        `("file" text NOT NULL PRIMARY KEY, "token" text NOT NULL)`,
+    );
     if (schema !== undefined) {
       statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     }
@@ -185,6 +190,14 @@ export class PgStore implements Store {
     const sql = open?.tx ?? this.#sql;
     const [{ n }] = await sql.unsafe(`SELECT COUNT(*) AS n FROM ${this.#name(table)}`);
     return Number(n);
+  }
+
+  async rejectsMark(_table: Table, file: string): Promise<string | undefined> {
+    const rows = await this.#sql.unsafe(
+      `SELECT "token" FROM ${this.#prefix}"rejects_marks" WHERE "file" = $1`,
+      [file],
+    );
+    return rows[0]?.token as string | undefined;
   }
 
   async write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T> {
@@ -244,6 +257,13 @@ export class PgStore implements Store {
         );
         const present = new Set(found.map((row) => row.k as string));
         return keys.filter((key) => !present.has(key));
+      },
+      markRejects: async (file: string, token: string) => {
+        await open.tx.unsafe(
+          `INSERT INTO ${this.#prefix}"rejects_marks" ("file", "token") VALUES ($1, $2) ` +
+            `ON CONFLICT ("file") DO UPDATE SET "token" = EXCLUDED."token"`,
+          [file, token],
+        );
       },
     };
   }

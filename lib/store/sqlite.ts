@@ -54,6 +54,13 @@ function upsertSql(table: Table, rows: number): string {
     ` ON CONFLICT(${quoteIdent(table.key)}) DO UPDATE SET ${updates}`;
 }
 
+/**
+ * Beside each table, in its file: which import owns each rejects file (see
+ * lib/rejects.ts), written in the import's own transaction.
+ */
+const MARKS_SQL =
+  `CREATE TABLE IF NOT EXISTS "rejects_marks" ("file" TEXT NOT NULL PRIMARY KEY, "token" TEXT NOT NULL) STRICT, WITHOUT ROWID`;
+
 /** Opens a database file with the store's pragmas. */
 function connect(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
@@ -72,7 +79,10 @@ class TableConnection {
   constructor(path: string, table?: Table) {
     try {
       this.db = connect(path);
-      if (table !== undefined) this.db.exec(createSql(table));
+      if (table !== undefined) {
+        this.db.exec(createSql(table));
+        this.db.exec(MARKS_SQL);
+      }
     } catch (error) {
       throw databaseError(path, error);
     }
@@ -112,6 +122,12 @@ export class SqliteStore implements Store {
       `SELECT COUNT(*) AS n FROM ${quoteIdent(table.name)}`,
     );
     return Promise.resolve((statement.get() as { n: number }).n);
+  }
+
+  rejectsMark(table: Table, file: string): Promise<string | undefined> {
+    const row = this.#table(table).prepare(`SELECT "token" FROM "rejects_marks" WHERE "file" = ?`)
+      .get(file) as { token: string } | undefined;
+    return Promise.resolve(row?.token);
   }
 
   async write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T> {
@@ -167,6 +183,12 @@ export class SqliteStore implements Store {
         ).all(JSON.stringify(keys)) as { key: string }[];
         const present = new Set(found.map((row) => row.key));
         return keys.filter((key) => !present.has(key));
+      },
+      markRejects: (file: string, token: string) => {
+        connection.prepare(
+          `INSERT INTO "rejects_marks" ("file", "token") VALUES (?, ?) ` +
+            `ON CONFLICT("file") DO UPDATE SET "token" = excluded."token"`,
+        ).run(file, token);
       },
     };
   }

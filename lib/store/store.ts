@@ -46,6 +46,12 @@ export interface Writer {
   upsert(rows: Value[][]): Promise<void> | void;
   /** The keys among `keys` that have no row in the referenced table. */
   missing(reference: Reference, keys: string[]): Promise<string[]> | string[];
+  /**
+   * Records, in this transaction, that the write `token` owns the rejects
+   * file `file` (replacing any earlier owner), so that once it commits,
+   * {@linkcode Store.rejectsMark} says so (see lib/rejects.ts).
+   */
+  markRejects(file: string, token: string): Promise<void> | void;
 }
 
 /** A database holding the three tables. */
@@ -59,6 +65,8 @@ export interface Store {
    * resolves and rolls back, leaving the table as it was, when `body` throws.
    */
   write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T>;
+  /** The token of the last committed write of `table` that marked the rejects file `file`. */
+  rejectsMark(table: Table, file: string): Promise<string | undefined>;
   /** Products with a quantity above 0, by product_id. */
   availableProducts(): Promise<Product[]>;
   /** Customers who rented the product `productId`, by user_id. */
