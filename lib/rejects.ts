@@ -38,6 +38,7 @@
  * @module
  */
 import { quoteField } from "./csv_quote.ts";
+import { osReason } from "./os_error.ts";
 import { basename, dirname, join } from "./paths.ts";
 import type { Table, TableName } from "./schema.ts";
 import type { Store, Writer } from "./store/store.ts";
@@ -54,15 +55,6 @@ function withNewline(raw: string): string {
 /** The error for an operating-system failure on the rejects file `path`. */
 function rejectsError(path: string, error: unknown): Error {
   return new Error(`Cannot write rejects file "${path}": ${osReason(error)}`, { cause: error });
-}
-
-/**
- * An error's message without the operation and path Deno appends ("…
- * (os error 21): rename 'a' -> 'b'"): the messages here name the file themselves.
- */
-function osReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/(\(os error \d+\)): .*$/s, "$1");
 }
 
 /**
