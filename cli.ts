@@ -22,9 +22,9 @@ import { progressForFiles } from "./cli/progress.ts";
 import { type Customer, listAvailableProducts, listRenters, type Product } from "./lib/queries.ts";
 import { DEFAULT_DB } from "./lib/run_options.ts";
 import { rejectedNote } from "./cli/run_main.ts";
-import { type TableName, TABLES } from "./lib/schema.ts";
-import { tableFile } from "./lib/store/sqlite.ts";
-import { isPgLocation, openStore, type Store } from "./lib/store/store.ts";
+import { getTable, type TableName, TABLES } from "./lib/schema.ts";
+import { openStore } from "./lib/store/open.ts";
+import type { Store } from "./lib/store/store.ts";
 import { formatTable, red, useColor } from "./cli/text_table.ts";
 import { VERSION } from "./cli/version.ts";
 import { wholeNumber } from "./cli/whole_number.ts";
@@ -218,18 +218,14 @@ async function withStore<T>(
   tables: TableName[],
   query: (store: Store) => Promise<T>,
 ): Promise<T> {
-  // A SQLite query on a table never imported would create its file empty;
-  // say what to do instead. A server's tables are created with its schema.
-  for (const table of isPgLocation(db) ? [] : tables) {
-    try {
-      await Deno.stat(tableFile(db, table));
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-      throw new Error(`Database "${db}" has no ${table}: import them first with "norton import"`);
-    }
-  }
   const store = await openStore(db);
   try {
+    // A query on a table never imported would create it empty: say what to do instead.
+    for (const table of tables) {
+      if (!await store.hasTable(getTable(table))) {
+        throw new Error(`Database "${db}" has no ${table}: import them first with "norton import"`);
+      }
+    }
     return await query(store);
   } finally {
     await store.close();

@@ -12,7 +12,7 @@
  */
 import { importFile, type ImportResult } from "./lib/import_file.ts";
 import { toResult } from "./lib/result.ts";
-import { openStore } from "./lib/store/store.ts";
+import { openStore } from "./lib/store/open.ts";
 import { type ImportOptions, MAIN_FILES, resolveOptions } from "./lib/run_options.ts";
 import { main } from "./cli/run_main.ts";
 

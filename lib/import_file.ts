@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { locationFolder } from "./paths.ts";
 import { type CsvBatch, readCsv } from "./csv.ts";
 import { KeyFingerprints } from "./key_set.ts";
 import { ImportError } from "./import_error.ts";
 import { RejectsFile, rejectsPath } from "./rejects.ts";
 import { getTable, type Reference, type Table, tableForHeader, type TableName } from "./schema.ts";
+import { rejectsFolder } from "./store/open.ts";
 import type { Store, Value, Writer } from "./store/store.ts";
 
 /** `[processed, before, after, seconds]`: data rows read, rows before and after, seconds. */
@@ -109,13 +109,13 @@ export async function importFile(
     first.value.lines.shift();
     const rejects = skip
       ? await RejectsFile.create(
-        rejectsPath(options.rejectsDir ?? locationFolder(store.location), path),
+        rejectsPath(options.rejectsDir ?? rejectsFolder(store.location), path),
         first.value.raw!.shift()!,
       )
       : undefined;
 
     const written = store.write(table, async (writer) => {
-      const before = await store.count(table);
+      const before = await writer.count();
       timings.begin += lap();
       // Strict mode needs no set while the keys come in ascending order (as most
       // exports do; shorter keys first, so C999999 < C1000000): then none can
@@ -168,7 +168,7 @@ export async function importFile(
       }
       if (processed === 0) throw new ImportError(path, "has a header but no data rows");
       options.signal?.throwIfAborted();
-      const after = await store.count(table);
+      const after = await writer.count();
       const rejected = rejects?.count ?? 0;
       lap();
       return { file: path, table: table.name, processed, rejected, before, after, seconds: 0 };

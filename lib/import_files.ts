@@ -17,7 +17,8 @@
 import { readCsv } from "./csv.ts";
 import { importFile, type ImportReport } from "./import_file.ts";
 import { getTable, type Table, tableForHeader, type TableName, TABLES } from "./schema.ts";
-import { openStore, type Store } from "./store/store.ts";
+import { openStore } from "./store/open.ts";
+import type { Store } from "./store/store.ts";
 import { importInWorkers, type WorkerJob } from "./worker_pool.ts";
 import { estimateRows } from "./estimate_rows.ts";
 import { ImportError } from "./import_error.ts";

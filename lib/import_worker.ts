@@ -9,7 +9,7 @@
 import { ImportError } from "./import_error.ts";
 import { importFile, type ImportReport } from "./import_file.ts";
 import type { TableName } from "./schema.ts";
-import { openStore } from "./store/store.ts";
+import { openStore } from "./store/open.ts";
 
 /** What the worker is asked to import. */
 export interface WorkerRequest {

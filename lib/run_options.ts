@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { locationFolder } from "./paths.ts";
+import { rejectsFolder } from "./store/open.ts";
 import type { ImportReport } from "./import_file.ts";
 import type { TableName } from "./schema.ts";
 
@@ -42,7 +42,7 @@ export function resolveOptions(options: ImportOptions): ResolvedOptions {
     dataDir: options.dataDir ?? DEFAULT_DATA_DIR,
     db,
     onInvalid: options.onInvalid ?? "fail",
-    rejectsDir: options.rejectsDir ?? locationFolder(db),
+    rejectsDir: options.rejectsDir ?? rejectsFolder(db),
     onReport: options.onReport,
   };
 }
