@@ -16,8 +16,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { addForwardedCommand, denoTask, type ForwardedCommand } from "./cli/forward_command.ts";
 import { generateDataset } from "./lib/generate.ts";
-import type { ImportReport } from "./lib/import_file.ts";
-import { IMPORT_MODES, importFiles, type ImportMode, planImport } from "./lib/import_files.ts";
+import type { ImportReport } from "./lib/import_report.ts";
+import { IMPORT_MODES, importFiles, type ImportMode } from "./lib/import_files.ts";
+import { planImport } from "./lib/import_plan.ts";
 import { progressForFiles } from "./cli/progress.ts";
 import { type Customer, listAvailableProducts, listRenters, type Product } from "./lib/queries.ts";
 import { DEFAULT_DB } from "./lib/run_options.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ImportReport, ImportResult } from "../lib/import_file.ts";
+import type { ImportReport, ImportResult } from "../lib/import_report.ts";
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_DB,
@@ -80,7 +80,7 @@ export function rejectedNote(report: ImportReport): string {
 }
 
 /** Runs `run` with options from `args`, printing its tuples; sets `Deno.exitCode` on failure. */
-export async function main(
+export async function runMain(
   run: (options: ImportOptions) => Promise<ImportResult[]>,
   args: string[] = Deno.args,
 ): Promise<void> {
