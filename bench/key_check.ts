@@ -25,7 +25,7 @@ import { readCsv } from "../lib/csv.ts";
 import { customerLines } from "../lib/generate.ts";
 import { importFile } from "../lib/import_file.ts";
 import { KeyCheck } from "../lib/key_check.ts";
-import { openStore } from "../lib/store/store.ts";
+import { openStore } from "../lib/store/open.ts";
 import { median } from "./stats.ts";
 
 const ROWS = 1_000_000;

@@ -22,7 +22,7 @@
  * @example
  * ```ts
  * import { importFile } from "./import_file.ts";
- * import { openStore } from "./store/store.ts";
+ * import { openStore } from "./store/open.ts";
  * const store = await openStore("data/hpnorton.db");
  * const report = await importFile(store, "data/products.csv", { onInvalid: "skip" });
  * await store.close();
@@ -30,44 +30,18 @@
  *
  * @module
  */
-import { locationFolder } from "./paths.ts";
 import { type CsvBatch, readCsv } from "./csv.ts";
 import { KeyCheck } from "./key_check.ts";
 import { ImportError } from "./import_error.ts";
 import { recoverRejects, RejectsFile, rejectsPath } from "./rejects.ts";
 import { getTable, type Reference, type Table, tableForHeader, type TableName } from "./schema.ts";
+import type { ImportReport } from "./import_report.ts";
+import type { InvalidRowOptions } from "./run_options.ts";
+import { rejectsFolder } from "./store/open.ts";
 import type { Store, Value, Writer } from "./store/store.ts";
 
-/** `[processed, before, after, seconds]`: data rows read, rows before and after, seconds. */
-export type ImportResult = [processed: number, before: number, after: number, seconds: number];
-
-/** What one file's import did. */
-export interface ImportReport {
-  /** The CSV file. */
-  file: string;
-  /** The table it went into. */
-  table: TableName;
-  /** Data rows read (header excluded): always the rows accepted plus {@linkcode rejected}. */
-  processed: number;
-  /** Rows written to the rejects file instead of the table (always 0 when `onInvalid` is "fail"). */
-  rejected: number;
-  /**
-   * The rejects file written in "skip" mode: its final name, or the partial
-   * one when it could not be renamed after the commit (see `rejectsProblem`).
-   */
-  rejectsFile?: string;
-  /** Why the rejected rows are not under the rejects file's final name, when they are not. */
-  rejectsProblem?: string;
-  /** Rows in the table before the import. */
-  before: number;
-  /** Rows in the table after the import. */
-  after: number;
-  /** Seconds from `since` until the import committed. */
-  seconds: number;
-}
-
 /** Options for {@linkcode importFile}. */
-export interface ImportFileOptions {
+export interface ImportFileOptions extends InvalidRowOptions {
   /** The table to load; by default the one whose columns the header names. */
   table?: TableName;
   /** `performance.now()` at which the clock of `seconds` starts; defaults to the call. */
@@ -78,14 +52,6 @@ export interface ImportFileOptions {
   signal?: AbortSignal;
   /** When given, milliseconds spent per phase are added to it (for profiling). */
   timings?: ImportTimings;
-  /**
-   * What a bad row does: "fail" (the default) refuses the whole file; "skip"
-   * imports the valid rows and writes each bad one to the rejects file (see
-   * lib/rejects.ts). Problems of the file itself refuse it in both modes.
-   */
-  onInvalid?: "fail" | "skip";
-  /** Folder of the rejects file in "skip" mode; defaults to the database location's folder. */
-  rejectsDir?: string;
 }
 
 /** Milliseconds an import spent in each phase. */
@@ -133,7 +99,7 @@ export async function importFile(
     const { table, convert } = readHeader(path, first.value, options.table);
 
     // 2. Begin.
-    const final = rejectsPath(options.rejectsDir ?? locationFolder(store.location), path);
+    const final = rejectsPath(options.rejectsDir ?? rejectsFolder(store.location), path);
     await recoverRejects(store, table, final);
     const rejects = skip
       ? await RejectsFile.create(final, table.name, first.value.raw!.shift()!)
@@ -143,7 +109,7 @@ export async function importFile(
     // The report once the rejects file is sealed: the transaction may commit from then on.
     let sealed: ImportReport | undefined;
     const written = store.write(table, async (writer) => {
-      const before = await store.count(table);
+      const before = await writer.count();
       timings.begin += lap();
       let processed = 0;
       for (let batch: CsvBatch | undefined = first.value; batch !== undefined;) {
@@ -163,7 +129,7 @@ export async function importFile(
       if (processed === 0) throw new ImportError(path, "has a header but no data rows");
       options.signal?.throwIfAborted();
       // 5. Commit: count, seal the rejects file, and COMMIT when this body returns.
-      const after = await store.count(table);
+      const after = await writer.count();
       const rejected = rejects?.count ?? 0;
       const report = {
         file: path,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { importFile } from "../lib/import_file.ts";
-import { openStore } from "../lib/store/store.ts";
+import { openStore } from "../lib/store/open.ts";
 import { fillDisk, tempDir, tinyDisk, writeFile } from "./helpers.ts";
 
 const HEADER = "product_id,description,product_type,quantity_available\n";
