@@ -151,3 +151,9 @@ export async function fillDisk(dir: string, kib: number): Promise<void> {
   const size = (await Deno.stat(`${dir}/filler`)).size;
   await Deno.truncate(`${dir}/filler`, Math.max(0, size - kib * 1024));
 }
+
+/** The environment variable `name`, or undefined when unset or when the test may not read it. */
+export function grantedEnv(name: string): string | undefined {
+  const granted = Deno.permissions.querySync({ name: "env", variable: name }).state === "granted";
+  return granted ? Deno.env.get(name) : undefined;
+}
