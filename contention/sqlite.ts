@@ -20,6 +20,7 @@ import {
 import { getTable, quoteIdent } from "../lib/schema.ts";
 import { BUSY_TIMEOUT_MS, tableFile } from "../lib/store/sqlite.ts";
 import { openStore } from "../lib/store/open.ts";
+import { inWorkers } from "../lib/worker_pool.ts";
 
 export type { Design, SqliteFailure };
 
@@ -156,7 +157,8 @@ async function runDesign(
   await store.close();
 
   const barrier = new SharedArrayBuffer(BARRIER.length * Int32Array.BYTES_PER_ELEMENT);
-  const replies = await inWorkers(
+  const replies = await inWorkers<ContentionRequest, ContentionReply>(
+    WORKER_URL,
     Array.from({ length: workload.workers }, (_, i) => ({
       design,
       location,
@@ -164,6 +166,7 @@ async function runDesign(
       barrier,
       ...workload,
     })),
+    { toError: (failure) => new Error(`Contention worker failed: ${failure.message}`) },
   );
 
   const stored = countByWorker(location, workload.workers);
@@ -188,34 +191,6 @@ async function runDesign(
       Math.min(...replies.map((r) => r.started))) / 1000,
     workers: outcomes,
   };
-}
-
-type Finished = Extract<ContentionReply, { ok: true }>;
-
-/** Runs each request in its own worker, all at once; resolves to their replies in order. */
-async function inWorkers(requests: ContentionRequest[]): Promise<Finished[]> {
-  const workers = requests.map(() => new Worker(WORKER_URL, { type: "module" }));
-  try {
-    const replies = await Promise.all(
-      requests.map((request, i) =>
-        new Promise<ContentionReply>((resolve) => {
-          workers[i].onmessage = (event: MessageEvent<ContentionReply>) => resolve(event.data);
-          workers[i].onerror = (event: ErrorEvent) => {
-            event.preventDefault();
-            resolve({ ok: false, message: event.message });
-          };
-          workers[i].postMessage(request);
-        })
-      ),
-    );
-    const failure = replies.find((reply) => !reply.ok);
-    if (failure !== undefined && !failure.ok) {
-      throw new Error(`Contention worker failed: ${failure.message}`);
-    }
-    return replies as Finished[];
-  } finally {
-    for (const worker of workers) worker.terminate();
-  }
 }
 
 /** Rows of each worker in the customers file, read straight from the database. */

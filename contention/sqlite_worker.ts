@@ -1,8 +1,9 @@
 /// <reference lib="deno.worker" />
 /**
- * One writer of the contention scenario (see contention.ts for the story). It
- * receives a {@linkcode ContentionRequest}, writes its transactions into the
- * shared customers file the naive way or the system's way, and answers with one
+ * One writer of the SQLite contention scenario (see contention.ts for the
+ * story), run by lib/worker_pool.ts. It receives a
+ * {@linkcode ContentionRequest}, writes its transactions into the shared
+ * customers file the naive way or the system's way, and answers with one
  * {@linkcode ContentionReply}. Its own counts are only a report: the runner
  * reads the database to learn what was really stored.
  *
@@ -76,7 +77,10 @@ export function keyPrefix(worker: number): string {
   return `W${worker}-`;
 }
 
-self.onmessage = async (event: MessageEvent<ContentionRequest>) => {
+self.onmessage = async (event: MessageEvent<ContentionRequest | "cancel">) => {
+  // The pool cancels the others when one worker fails; a scenario runs to its
+  // end instead (the barrier's timeout ends a worker left waiting).
+  if (event.data === "cancel") return;
   try {
     self.postMessage(await handle(event.data));
   } catch (error) {
