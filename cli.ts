@@ -97,6 +97,10 @@ export function createProgram(): Command {
       "--skip-invalid",
       "import the valid rows; write each bad one, with its line and reason, to <name>.rejects.csv",
     )
+    .option(
+      "--rejects-dir <dir>",
+      "with --skip-invalid: the folder of the rejects files (default: the database's folder)",
+    )
     .addOption(jsonOption("print JSON (one object per file) instead of a table"))
     .addHelpText(
       "after",
@@ -165,6 +169,7 @@ async function importCommand(
     table?: TableName;
     json?: boolean;
     skipInvalid?: boolean;
+    rejectsDir?: string;
   },
 ): Promise<void> {
   const paths = files.length > 0 ? files : DEFAULT_FILES;
@@ -178,6 +183,7 @@ async function importCommand(
       db: options.db,
       mode: options.mode,
       onInvalid: options.skipInvalid ? "skip" : "fail",
+      rejectsDir: options.rejectsDir,
       onProgress: progress && ((job, rows) => progress.update(job, rows)),
       onImported: (job, report) => progress?.finish(job, report.processed),
     });

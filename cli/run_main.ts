@@ -50,7 +50,8 @@ export interface Flags {
 
 /**
  * Parses the scripts' few flags by hand: `node:util`'s parseArgs costs about
- * 8 ms of start-up, a third of Deno's own (see findings.txt).
+ * 8 ms of start-up on a fresh thread, a third of Deno's own (measured when
+ * the scripts' start-up was tuned; docs/performance.md).
  */
 export function parseFlags(args: string[]): Flags {
   const flags: Flags = { skipInvalid: false, json: false, help: false };
