@@ -7,8 +7,10 @@
  *
  * 1. Header: the first record names the table (unless the caller did) and the
  *    column order; from them, the row converter.
- * 2. Begin: in "skip" mode the rejects file is started; the table's write
- *    transaction opens and its rows are counted.
+ * 2. Begin: partial rejects files that earlier, killed runs left are
+ *    completed or removed (lib/rejects.ts); in "skip" mode this run's rejects
+ *    file is started; the table's write transaction opens and its rows are
+ *    counted.
  * 3. Check: each batch of records goes through one batch checker, strict or
  *    skip, both of one signature ({@linkcode CheckBatch}): fields converted,
  *    keys checked against every earlier line (lib/key_check.ts, without
@@ -16,8 +18,10 @@
  *    bad row; skip writes bad rows to the rejects file. Both return the rows to
  *    write.
  * 4. Write: the batch's rows are upserted.
- * 5. Commit: the rows are counted again and the transaction commits; in "skip"
- *    mode the rejects file is then put in place.
+ * 5. Commit: the rows are counted again; in "skip" mode the rejects file is
+ *    sealed (on disk, and owned by this import inside the transaction); the
+ *    transaction commits; then the rejects file is renamed into place, and
+ *    from the commit on nothing makes the import fail.
  *
  * @example
  * ```ts

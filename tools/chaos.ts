@@ -53,6 +53,8 @@ export interface ScenarioResult {
   sound: number;
   /** Runs that did not, each with what was wrong. */
   unsound: string[];
+  /** What the runs left, counted: "customers new", "partial completed" … */
+  tally: Record<string, number>;
   /** Why the scenario did not run, if it did not. */
   skipped?: string;
 }
@@ -231,6 +233,7 @@ async function killScenario(
     faults: 0,
     sound: 0,
     unsound: [],
+    tally: {},
   };
   for (let k = 0; k < kills; k++) {
     reset();
@@ -246,9 +249,10 @@ async function killScenario(
       if (now[table] === old[table]) states[table] = "old";
       else if (now[table] === fresh[table]) states[table] = "new";
       else problems.push(`${table} torn`);
+      count(result, `${table} ${states[table] ?? "torn"}`);
     }
     if (scenario.skip) {
-      problems.push(...await rejectsAfterKill(db, work, scenario, states, rejects));
+      problems.push(...await rejectsAfterKill(db, work, scenario, states, rejects, result));
     }
     if (problems.length === 0) result.sound++;
     else result.unsound.push(`kill at ${afterMs} ms: ${problems.join("; ")}`);
@@ -280,8 +284,19 @@ async function rejectsAfterKill(
   scenario: KillScenario,
   states: Record<string, "old" | "new">,
   expected: Record<string, string | undefined>,
+  result: ScenarioResult,
 ): Promise<string[]> {
   const problems: string[] = [];
+  // Which tables a kill left a partial rejects file for, before the next run settles them.
+  const partials = new Set(
+    [...Deno.readDirSync(work)].filter((e) => e.name.endsWith(".partial"))
+      .map((e) => scenario.tables.find((t) => e.name.includes(`.${t}.`))),
+  );
+  for (const table of scenario.tables) {
+    if (partials.has(table)) {
+      count(result, `partial ${states[table] === "new" ? "completed" : "removed"} (${table})`);
+    }
+  }
   const store = await openStore(db);
   try {
     for (const table of scenario.tables) {
@@ -306,6 +321,10 @@ async function rejectsAfterKill(
   return problems;
 }
 
+function count(result: ScenarioResult, what: string): void {
+  result.tally[what] = (result.tally[what] ?? 0) + 1;
+}
+
 // 2. A full disk -----------------------------------------------------------------
 
 async function diskScenarios(dir: string): Promise<ScenarioResult[]> {
@@ -327,6 +346,7 @@ async function diskScenarios(dir: string): Promise<ScenarioResult[]> {
         faults: 0,
         sound: 0,
         unsound: [],
+        tally: {},
         skipped,
       };
       results.push(result);
@@ -366,6 +386,8 @@ async function diskScenarios(dir: string): Promise<ScenarioResult[]> {
           // Room to look: even reading a WAL database writes its -shm file.
           await run("mount", ["-o", "remount,size=64m", work]);
           if (outcome.code !== 0) result.faults++;
+          const said = outcome.stderr.trim().replace(/".*?"/g, "…").replace(/\d+/g, "N");
+          count(result, outcome.code === 0 ? "imported" : `exit ${outcome.code}: ${said}`);
           const problems = checkEnding(outcome, digests(`${work}/t.db`, ALL), fresh);
           for (const table of ALL) {
             try {
@@ -452,6 +474,7 @@ async function pgScenarios(
     faults: 0,
     sound: 0,
     unsound: [],
+    tally: {},
   }));
   const skip = (reason: string) => {
     for (const result of results) result.skipped = reason;
@@ -526,6 +549,7 @@ async function pgScenarios(
           stop = true;
           await watcher;
           if (terminated) result.faults++;
+          count(result, outcome.hung ? "hung" : `exit ${outcome.code}`);
           const problems = terminated
             ? checkEnding(outcome, await pgDigests(sql, schema), fresh!, old)
             : checkEnding(outcome, await pgDigests(sql, schema), fresh!);
@@ -584,6 +608,7 @@ if (options !== undefined) {
       const counts = r.skipped ?? `${r.cases} cases, ${r.kills} kills, ${r.faults} faults: ` +
           `${r.sound} sound, ${r.unsound.length} not`;
       console.log(`${r.name}: ${counts}`);
+      for (const [what, n] of Object.entries(r.tally)) console.log(`  ${n} × ${what}`);
       for (const problem of r.unsound) console.log(`  ${problem}`);
     },
   });
