@@ -505,6 +505,7 @@ async function pgScenarios(
       ];
       let old: Record<string, string> | undefined;
       let fresh: Record<string, string> | undefined;
+      let importMs = 0;
       for (let k = -1; k < terminations; k++) {
         const schema = `chaos_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
         const location = withSchema(url!, schema);
@@ -522,20 +523,22 @@ async function pgScenarios(
               throw new Error(`${file} into PostgreSQL failed: ${control.stderr}`);
             }
             fresh = await pgDigests(sql, schema);
+            importMs = control.ms;
             continue;
           }
           result.cases++;
-          // Terminate the import's backend at its n-th COPY seen, n at random.
-          const at = Math.floor(Math.random() * 20);
+          // From a moment at random in each slice of the import, terminate the
+          // import's backend the first time it is seen running a COPY.
+          const afterMs = Math.round(importMs * (k + Math.random()) / terminations);
+          const started = performance.now();
           let stop = false;
           let terminated = false;
           const watcher = (async () => {
-            let seen = 0;
             while (!stop && !terminated) {
-              const copying = await sql`
+              const copying = performance.now() - started < afterMs ? [] : await sql`
                 SELECT pid FROM pg_stat_activity
                 WHERE application_name = ${app} AND state = 'active' AND query ILIKE 'COPY%'`;
-              if (copying.length > 0 && seen++ >= at) {
+              if (copying.length > 0) {
                 await sql`SELECT pg_terminate_backend(${copying[0].pid})`;
                 terminated = true;
               }
@@ -555,7 +558,7 @@ async function pgScenarios(
             : checkEnding(outcome, await pgDigests(sql, schema), fresh!);
           if (problems.length === 0) result.sound++;
           else {result.unsound.push(
-              `${terminated ? `terminated at COPY ${at}` : "not terminated"}: ${
+              `${terminated ? "terminated" : "not terminated"} after ${afterMs} ms: ${
                 problems.join("; ")
               }`,
             );}
