@@ -157,7 +157,7 @@ export async function importFile(
     }
     timings.commit += lap();
     if (rejects === undefined) return { ...report, seconds: (performance.now() - since) / 1000 };
-    const { path: rejectsFile, problem } = await rejects.publish();
+    const { path: rejectsFile, problem } = await rejects.publish(store, table);
     const seconds = (performance.now() - since) / 1000;
     return { ...report, rejectsFile, rejectsProblem: problem, seconds };
   } finally {

@@ -33,7 +33,8 @@
  *    run was killed between COMMIT and rename: the rename is completed.
  *    Otherwise it never committed, and the file is removed. A newer committed
  *    import owns the name in the database, so an older leftover never replaces
- *    its rejects: the last import to commit wins.
+ *    its rejects: the last import to commit wins. (Publish checks the same
+ *    before its rename, for imports of one file that run at once.)
  *
  * @module
  */
@@ -71,6 +72,9 @@ function partialPrefix(path: string, table: TableName): string {
 }
 
 const FLUSH_AT = 1 << 16;
+
+const NEWER =
+  "an import of the same file committed after this one: its rejects file is the one kept";
 
 /** Where the rows of a published rejects file are. */
 export interface Published {
@@ -184,9 +188,17 @@ export class RejectsFile {
     return await store.rejectsMark(table, this.#owner) === this.#token;
   }
 
-  /** After COMMIT: renames the file into place. Never throws: the import has committed. */
-  async publish(): Promise<Published> {
+  /**
+   * After COMMIT: renames the file into place, unless another import of the
+   * same file committed since (its rejects file wins, as its rows did). Never
+   * throws: the import has committed.
+   */
+  async publish(store: Store, table: Table): Promise<Published> {
     try {
+      if (!await this.committed(store, table).catch(() => true)) {
+        await Deno.remove(this.#partial);
+        return { path: this.path, problem: NEWER };
+      }
       await Deno.rename(this.#partial, this.path);
       return { path: this.path };
     } catch (error) {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { importFile } from "../lib/import_file.ts";
 import { openStore } from "../lib/store/open.ts";
+import type { Store } from "../lib/store/store.ts";
 import { fillDisk, snapshot, tempDir, tinyDisk, writeFile } from "./helpers.ts";
 
 const PRODUCTS = "product_id,description,product_type,quantity_available\n";
@@ -131,4 +132,29 @@ Deno.test({
       });
     }
   },
+});
+
+Deno.test("the rejects file of an import that another import of the same file overtook is dropped, and the later one's kept", async () => {
+  await using dir = await tempDir();
+  const path = await writeFile(dir.path, "p.csv", products(3, 1));
+  const final = await writeFile(dir.path, "p.rejects.csv", "the later import's rejects\n");
+  const store = await openStore(`${dir.path}/t.db`);
+  // As if another import of p.csv committed between this one's COMMIT and its rename.
+  const overtaken = new Proxy(store, {
+    get: (target, key) => {
+      if (key === "rejectsMark") return () => Promise.resolve("0123456789ab");
+      const value = target[key as keyof Store];
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  try {
+    const report = await importFile(overtaken, path, { onInvalid: "skip" });
+    assert.equal(report.rejected, 1);
+    assert.equal(report.rejectsFile, final);
+    assert.match(report.rejectsProblem!, /committed after this one/);
+  } finally {
+    await store.close();
+  }
+  assert.equal(await Deno.readTextFile(final), "the later import's rejects\n");
+  assert.deepEqual(named(dir.path, ".partial"), []);
 });
