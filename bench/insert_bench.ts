@@ -7,7 +7,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { getTable, quoteIdent } from "../lib/schema.ts";
-import { createSql } from "../lib/sqlite_store.ts";
+import { createSql } from "../lib/store/sqlite.ts";
 
 const ROWS = 20_480; // a multiple of every batch size below
 const customers = getTable("customers");

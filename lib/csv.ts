@@ -56,7 +56,7 @@
  *
  * @module
  */
-import { ImportError } from "./errors.ts";
+import { ImportError } from "./import_error.ts";
 
 /** Records of one chunk of the file, with the line each starts on. */
 export interface CsvBatch {

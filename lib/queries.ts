@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { openStore } from "./store.ts";
+ * import { openStore } from "./store/open.ts";
  * import { listAvailableProducts, listRenters } from "./queries.ts";
  * const store = await openStore("data/hpnorton.db");
  * const products = await listAvailableProducts(store);
@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { Customer, Product, Store } from "./store.ts";
+import type { Customer, Product, Store } from "./store/store.ts";
 
 export type { Customer, Product };
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { renderFindings } from "../bench/findings.ts";
-import type { BenchResults } from "../bench/run.ts";
+import type { BenchResults } from "../bench/results.ts";
 import { crossover, median, roundCrossover } from "../bench/stats.ts";
-import { PARALLEL_FROM_ROWS } from "../lib/import_plan.ts";
+import { PARALLEL_FROM_ROWS } from "../lib/import_files.ts";
 
 Deno.test("median() takes the middle value, or the mean of the middle two", () => {
   assert.equal(median([3, 1, 2]), 2);

@@ -17,9 +17,9 @@
 import assert from "node:assert/strict";
 import spectrum from "csv-spectrum";
 import { readCsv, type ReadCsvOptions } from "../lib/csv.ts";
-import { ImportError } from "../lib/errors.ts";
+import { ImportError } from "../lib/import_error.ts";
 import { importFile } from "../lib/import_file.ts";
-import { openStore } from "../lib/store.ts";
+import { openStore } from "../lib/store/open.ts";
 import { snapshot, tempDir, writeFile } from "./helpers.ts";
 
 interface SpectrumCase {

@@ -15,7 +15,7 @@ import fc from "fast-check";
 // @ts-types="@types/papaparse"
 import Papa from "papaparse";
 import { readCsv } from "../lib/csv.ts";
-import { ImportError } from "../lib/errors.ts";
+import { ImportError } from "../lib/import_error.ts";
 import { tempDir, writeFile } from "./helpers.ts";
 
 const SEED = 20_251_130;

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { readCsv, type ReadCsvOptions } from "../lib/csv.ts";
-import { ImportError } from "../lib/errors.ts";
+import { ImportError } from "../lib/import_error.ts";
 import { tempDir, writeFile } from "./helpers.ts";
 
 const CHUNK_SIZES = [1, 2, 3, 5, 7, 64, 1 << 18];

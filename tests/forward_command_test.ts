@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createProgram } from "../cli.ts";
-import { addForwardedCommand } from "../lib/forward_command.ts";
+import { addForwardedCommand } from "../cli/forward_command.ts";
 
 Deno.test("a forwarded command passes every argument after its name, --help included, to main", async () => {
   const received: string[][] = [];

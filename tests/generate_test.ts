@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readCsv } from "../lib/csv.ts";
 import { generateDataset } from "../lib/generate.ts";
 import { importFile } from "../lib/import_file.ts";
-import { openStore } from "../lib/store.ts";
+import { openStore } from "../lib/store/open.ts";
 import { tempDir } from "./helpers.ts";
 
 const FILES = ["customers.csv", "products.csv", "rentals.csv"];

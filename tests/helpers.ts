@@ -7,8 +7,8 @@
 import { DatabaseSync } from "node:sqlite";
 import { generateDataset } from "../lib/generate.ts";
 import { quoteIdent, type TableName } from "../lib/schema.ts";
-import { tableFile } from "../lib/sqlite_store.ts";
-import { digestTable } from "../lib/table_digest.ts";
+import { tableFile } from "../lib/store/sqlite.ts";
+import { digestTable } from "../tools/table_digest.ts";
 
 /** The folder every test's temporary files live under (git-ignored). */
 export const TEST_TMP = ".test-tmp";

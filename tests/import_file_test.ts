@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { ImportError } from "../lib/errors.ts";
+import { ImportError } from "../lib/import_error.ts";
 import { importFile } from "../lib/import_file.ts";
 import { getTable } from "../lib/schema.ts";
-import { openStore } from "../lib/store.ts";
+import { openStore } from "../lib/store/open.ts";
 import { datasetDir, snapshot, tempDir, writeFile } from "./helpers.ts";
 
 const CUSTOMERS = "user_id,name,address,zip_code,phone_number,email\n";

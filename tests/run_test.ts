@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as linear from "../linear.ts";
 import * as parallel from "../parallel.ts";
-import { parseFlags } from "../lib/script.ts";
+import { parseFlags } from "../cli/run_main.ts";
 import { countRows, datasetDir, snapshot, tempDir, writeFile } from "./helpers.ts";
 
 const MODES = { linear: linear.run, parallel: parallel.run };

@@ -21,7 +21,7 @@ const COMPILE_ARGS = [
   "--allow-write=data",
   "--allow-run=deno",
   "--include",
-  "lib/worker.ts",
+  "lib/import_worker.ts",
   "--output",
   OUTPUT,
   "cli.ts",

@@ -14,12 +14,12 @@
  *
  * @module
  */
-import { wholeNumber } from "../lib/whole_number.ts";
+import { wholeNumber } from "../cli/whole_number.ts";
 import { parseArgs } from "node:util";
 import { generateDataset } from "../lib/generate.ts";
 import { MAIN_FILES } from "../lib/run_options.ts";
-import { tableFile } from "../lib/sqlite_store.ts";
-import { digestTable, integrityCheck } from "../lib/table_digest.ts";
+import { tableFile } from "../lib/store/sqlite.ts";
+import { digestTable, integrityCheck } from "./table_digest.ts";
 import * as linear from "../linear.ts";
 
 /** Options for {@linkcode crashDrill}. */

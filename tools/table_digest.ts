@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
-import { getTable, quoteIdent, type TableName } from "./schema.ts";
+import { getTable, quoteIdent, type TableName } from "../lib/schema.ts";
 
 const PAGE = 20_000;
 

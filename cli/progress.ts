@@ -7,7 +7,7 @@
  */
 // @ts-types="@types/cli-progress"
 import { MultiBar, type SingleBar } from "cli-progress";
-import { estimateRows } from "./estimate_rows.ts";
+import { estimateRows } from "../lib/estimate_rows.ts";
 
 /** Files estimated to hold more data rows than this get a progress bar. */
 export const PROGRESS_MIN_ROWS = 50_000;

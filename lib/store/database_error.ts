@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { dirname } from "./paths.ts";
+import { dirname } from "../paths.ts";
 
 /** Options for {@linkcode databaseError}. */
 export interface DatabaseErrorOptions {

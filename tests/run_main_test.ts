@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { tableFile } from "../lib/sqlite_store.ts";
+import { tableFile } from "../lib/store/sqlite.ts";
 import { checksum, datasetDir, runDeno, tempDir, writeFile } from "./helpers.ts";
 
 const SCRIPTS = ["linear.ts", "parallel.ts"];
