@@ -177,31 +177,33 @@ function readHeader(
   name: TableName | undefined,
 ): { table: Table; convert: Converter } {
   const header = first.records[0];
-  const headerProblem = first.invalid?.get(1);
-  if (headerProblem !== undefined) throw new ImportError(path, headerProblem, { line: 1 });
-  const table = name === undefined ? tableFromHeader(path, header) : getTable(name);
-  const order = columnOrder(path, table, header);
+  // The header is the first record, which blank lines may push down.
+  const line = first.lines[0];
+  const headerProblem = first.invalid?.get(line);
+  if (headerProblem !== undefined) throw new ImportError(path, headerProblem, { line });
+  const table = name === undefined ? tableFromHeader(path, header, line) : getTable(name);
+  const order = columnOrder(path, table, header, line);
   first.records.shift();
   first.lines.shift();
   return { table, convert: rowConverter(path, table, order) };
 }
 
-function tableFromHeader(path: string, header: string[]): Table {
+function tableFromHeader(path: string, header: string[], line: number): Table {
   const table = tableForHeader(header);
   if (table === undefined) {
     throw new ImportError(
       path,
       `has header "${header.join(",")}", which matches no table's columns`,
-      { line: 1 },
+      { line },
     );
   }
   return table;
 }
 
-/** For each schema column, its index in the CSV header. */
-function columnOrder(path: string, table: Table, header: string[]): number[] {
+/** For each schema column, its index in the CSV header (on `line`). */
+function columnOrder(path: string, table: Table, header: string[], line: number): number[] {
   const names = header.map((h) => h.trim());
-  const fail = (reason: string) => new ImportError(path, reason, { line: 1 });
+  const fail = (reason: string) => new ImportError(path, reason, { line });
   names.forEach((name, i) => {
     if (names.indexOf(name) !== i) throw fail(`has column "${name}" twice in the header`);
     if (!table.columns.some((c) => c.name === name)) {
@@ -278,22 +280,46 @@ interface CheckContext {
 function strictCheck({ path, table, convert, keys }: CheckContext): CheckBatch {
   return async (batch, writer) => {
     const rows: Value[][] = new Array(batch.records.length);
-    for (let i = 0; i < rows.length; i++) {
-      const line = batch.lines[i];
-      const row = convert(batch.records[i], line);
-      const earlier = keys.add(row[0] as string, line);
-      if (earlier !== undefined) {
-        throw new ImportError(path, repeats(table, row[0] as string, earlier), { line });
+    let i = 0;
+    try {
+      for (; i < rows.length; i++) {
+        const line = batch.lines[i];
+        const row = convert(batch.records[i], line);
+        const earlier = keys.add(row[0] as string, line);
+        if (earlier !== undefined) {
+          throw new ImportError(path, repeats(table, row[0] as string, earlier), { line });
+        }
+        rows[i] = row;
       }
-      rows[i] = row;
+    } catch (error) {
+      if (!(error instanceof ImportError)) throw error;
+      // References are checked a batch at a time: a row before this one may
+      // name a missing key, and the first bad line is the one to name.
+      await checkReferences(path, table, writer, rows.slice(0, i), batch.lines);
+      throw error;
     }
-    for await (const { reference, index, absent } of absentReferences(table, writer, rows)) {
-      const at = rows.findIndex((row) => absent.has(row[index] as string));
-      const value = rows[at][index] as string;
-      throw new ImportError(path, missingReason(reference, value), { line: batch.lines[at] });
-    }
+    await checkReferences(path, table, writer, rows, batch.lines);
     return rows;
   };
+}
+
+/** Throws for the first of `rows` (read on `lines`) that names a key missing from its table. */
+async function checkReferences(
+  path: string,
+  table: Table,
+  writer: Writer,
+  rows: Value[][],
+  lines: number[],
+): Promise<void> {
+  // With two references (a rental's product and customer), the first bad row wins.
+  let first: { at: number; reason: string } | undefined;
+  for await (const { reference, index, absent } of absentReferences(table, writer, rows)) {
+    const at = rows.findIndex((row) => absent.has(row[index] as string));
+    if (first === undefined || at < first.at) {
+      first = { at, reason: missingReason(reference, rows[at][index] as string) };
+    }
+  }
+  if (first !== undefined) throw new ImportError(path, first.reason, { line: lines[first.at] });
 }
 
 /**
