@@ -22,7 +22,7 @@
  * @module
  */
 import { readCsv } from "../lib/csv.ts";
-import { customerLines } from "../lib/generate.ts";
+import { generateDataset } from "../lib/generate.ts";
 import { importFile } from "../lib/import_file.ts";
 import { KeyCheck } from "../lib/key_check.ts";
 import { openStore } from "../lib/store/open.ts";
@@ -87,20 +87,8 @@ function shuffled(batches: string[][]): string[][] {
   );
 }
 
-await Deno.mkdir(DIR, { recursive: true });
+await generateDataset(DIR, { rows: ROWS });
 const csv = `${DIR}/customers.csv`;
-const file = await Deno.open(csv, { write: true, create: true, truncate: true });
-const encoder = new TextEncoder();
-let text = "";
-for (const line of customerLines({ rows: ROWS })) {
-  text += line;
-  if (text.length > 1 << 20) {
-    await file.write(encoder.encode(text));
-    text = "";
-  }
-}
-await file.write(encoder.encode(text));
-file.close();
 
 const ordered = await keysOf(csv);
 const random = shuffled(ordered);
@@ -118,12 +106,13 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const importMs: number[] = [];
 for (let round = 0; round < 3; round++) {
-  const db = `${DIR}/round${round}.db`;
-  const store = await openStore(db);
+  const fresh = await Deno.makeTempDir({ dir: DIR });
+  const store = await openStore(`${fresh}/t.db`);
   const started = performance.now();
   await importFile(store, csv);
   importMs.push(performance.now() - started);
   await store.close();
+  await Deno.remove(fresh, { recursive: true });
 }
 
 const medians = Object.fromEntries(names.map((name) => [name, Math.round(median(runs[name]))]));

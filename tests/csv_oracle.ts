@@ -166,10 +166,10 @@ export function expectImport(
   const table = ORACLE_TABLES[tableName];
   const [header, ...data] = file.records;
   const names = header?.fields?.map((name) => name.trim());
-  const headerOk = header !== undefined && header.line === 1 && header.bad === undefined &&
+  const headerOk = header !== undefined && header.bad === undefined &&
     names!.length === table.columns.length && new Set(names).size === names!.length &&
     table.columns.every((c) => names!.includes(c));
-  if (!headerOk) return { ok: false, bad: new Set([1]) };
+  if (!headerOk) return { ok: false, bad: new Set([header?.line ?? 1]) };
   const order = table.columns.map((c) => names!.indexOf(c));
   const keyColumns = [table.columns[0], ...Object.keys(table.references)];
 
