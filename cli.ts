@@ -3,7 +3,8 @@
  * queries of the earlier system and the data generator. A thin layer over lib/:
  * every command calls the same functions as the scripts and the tests.
  *
- * Exit codes: 0 success, 1 failure (e.g. a refused file), 2 bad usage.
+ * Exit codes: 0 success, 1 failure (e.g. a refused file), 2 bad usage, 130
+ * interrupted (Ctrl-C: the file under way rolled back, committed ones stay).
  *
  * @example
  * ```sh
@@ -19,6 +20,8 @@ import { generateDataset } from "./lib/generate.ts";
 import type { ImportReport } from "./lib/import_file.ts";
 import { IMPORT_MODES, importFiles, type ImportMode, planImport } from "./lib/import_files.ts";
 import { progressForFiles } from "./cli/progress.ts";
+import { Interrupted, INTERRUPTED_EXIT_CODE, interruptible } from "./cli/interrupt.ts";
+import type { WorkerJob } from "./lib/worker_pool.ts";
 import { type Customer, listAvailableProducts, listRenters, type Product } from "./lib/queries.ts";
 import { DEFAULT_DB } from "./lib/run_options.ts";
 import { rejectedNote } from "./cli/run_main.ts";
@@ -152,7 +155,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     }
     const message = failureMessage(error);
     console.error(useColor(Deno.stderr) ? red(message) : message);
-    Deno.exitCode = 1;
+    Deno.exitCode = error instanceof Interrupted ? INTERRUPTED_EXIT_CODE : 1;
   }
 }
 
@@ -166,25 +169,47 @@ async function importCommand(
     skipInvalid?: boolean;
   },
 ): Promise<void> {
+  using interrupt = interruptible();
   const paths = files.length > 0 ? files : DEFAULT_FILES;
   const stages = await planImport(paths, { table: options.table });
   const progress = options.json || !Deno.stderr.isTerminal()
     ? undefined
     : await progressForFiles(stages.flat().map((job) => ({ key: job, path: job.path })));
-  let reports;
+  const committed: ImportReport[] = [];
   try {
-    reports = await importFiles(stages, {
+    await importFiles(stages, {
       db: options.db,
       mode: options.mode,
       onInvalid: options.skipInvalid ? "skip" : "fail",
       onProgress: progress && ((job, rows) => progress.update(job, rows)),
-      onImported: (job, report) => progress?.finish(job, report.processed),
+      onImported: (job, report) => {
+        committed.push(report);
+        progress?.finish(job, report.processed);
+      },
+      signal: interrupt.signal,
     });
+  } catch (error) {
+    if (!interrupt.signal.aborted) throw error;
   } finally {
     progress?.stop();
   }
-  print(reports, REPORT_VIEW, options.json);
-  for (const report of reports.filter((r) => r.rejected > 0)) console.error(rejectedNote(report));
+  if (committed.length > 0 || options.json) print(committed, REPORT_VIEW, options.json);
+  for (const report of committed.filter((r) => r.rejected > 0)) console.error(rejectedNote(report));
+  if (interrupt.signal.aborted) throw new Interrupted(interruptedNote(stages.flat(), committed));
+}
+
+/** What an interrupted import kept: the files committed, and the others, whose tables are unchanged. */
+function interruptedNote(jobs: readonly WorkerJob[], committed: readonly ImportReport[]): string {
+  const kept = new Set(committed.map((report) => report.file));
+  const others = jobs.map((job) => job.path).filter((path) => !kept.has(path));
+  const list = (paths: string[]) => paths.map((path) => `"${path}"`).join(", ");
+  return `Interrupted: ${
+    kept.size === 0 ? "no file was committed" : `committed ${list([...kept])}`
+  }; ${
+    others.length === 0
+      ? "every file had committed"
+      : `not imported (rolled back or not started): ${list(others)}`
+  }`;
 }
 
 async function productsCommand(options: { db: string; json?: boolean }): Promise<void> {

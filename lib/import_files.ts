@@ -55,10 +55,15 @@ export interface ImportFilesOptions {
   since?: number;
   /** Called after each batch of a file with its data rows read so far. */
   onProgress?: (job: WorkerJob, rows: number) => void;
-  /** Called when a file's import has committed (in parallel mode, when its stage has). */
+  /** Called as soon as a file's import has committed. */
   onImported?: (job: WorkerJob, report: ImportReport) => void;
   /** What a bad row does: "fail" (default) or "skip" (see lib/import_file.ts). */
   onInvalid?: "fail" | "skip";
+  /**
+   * Stops the import: the files under way roll back, the later ones do not
+   * start, and the call rejects; files already committed stay.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -104,24 +109,29 @@ export async function importFiles(
   let store: Store | undefined;
   try {
     for (const stage of stages) {
+      options.signal?.throwIfAborted();
       if (await stageMode(stage, options.mode) === "parallel") {
+        const imported = options.onImported;
         const done = await importInWorkers(stage, {
           db: options.db,
           since,
           onInvalid: options.onInvalid,
           onProgress: progress && ((i, rows) => progress(stage[i], rows)),
+          onImported: imported && ((i, report) => imported(stage[i], report)),
+          signal: options.signal,
         });
-        done.forEach((report, i) => options.onImported?.(stage[i], report));
         reports.push(...done);
         continue;
       }
       store ??= await openStore(options.db);
       for (const job of stage) {
+        options.signal?.throwIfAborted();
         const report = await importFile(store, job.path, {
           table: job.table,
           since,
           onInvalid: options.onInvalid,
           onProgress: progress && ((rows) => progress(job, rows)),
+          signal: options.signal,
         });
         options.onImported?.(job, report);
         reports.push(report);

@@ -30,6 +30,10 @@ export interface WorkersOptions {
   onInvalid?: "fail" | "skip";
   /** Folder of the rejects files in "skip" mode. */
   rejectsDir?: string;
+  /** Cancels every worker (each rolls back unless it already committed). */
+  signal?: AbortSignal;
+  /** Called with the job's index and its report as soon as that job has committed. */
+  onImported?: (job: number, report: ImportReport) => void;
 }
 
 const WORKER_URL = new URL("./import_worker.ts", import.meta.url);
@@ -41,13 +45,21 @@ export async function importInWorkers(
 ): Promise<ImportReport[]> {
   const since = performance.timeOrigin + (options.since ?? performance.now());
   const workers = jobs.map(() => new Worker(WORKER_URL, { type: "module" }));
+  const cancel = () => {
+    for (const worker of workers) worker.postMessage("cancel");
+  };
+  options.signal?.addEventListener("abort", cancel, { once: true });
   try {
     const replies = jobs.map((job, i) =>
       new Promise<WorkerReply>((resolve) => {
         const worker = workers[i];
         worker.onmessage = (event: MessageEvent<WorkerReply | WorkerProgress>) => {
-          if ("progress" in event.data) options.onProgress?.(i, event.data.progress);
-          else resolve(event.data);
+          if ("progress" in event.data) {
+            options.onProgress?.(i, event.data.progress);
+            return;
+          }
+          if (event.data.ok) options.onImported?.(i, event.data.report);
+          resolve(event.data);
         };
         worker.onerror = (event: ErrorEvent) => {
           event.preventDefault();
@@ -64,14 +76,15 @@ export async function importInWorkers(
         worker.postMessage(request);
       })
     );
-    // On the first failure, ask the others to stop; then wait for every answer
-    // so that no transaction is left open when the workers are terminated.
+    // On the first failure or the caller's signal, ask every worker to stop;
+    // then wait for every answer so that no transaction is left open when the
+    // workers are terminated.
     let failure: WorkerReply | undefined;
     for (const reply of replies) {
       reply.then((r) => {
         if (!r.ok && failure === undefined) {
           failure = r;
-          for (const worker of workers) worker.postMessage("cancel");
+          cancel();
         }
       });
     }
@@ -79,6 +92,7 @@ export async function importInWorkers(
     if (failure !== undefined && !failure.ok) throw toError(failure);
     return settled.map((reply) => (reply as { ok: true; report: ImportReport }).report);
   } finally {
+    options.signal?.removeEventListener("abort", cancel);
     for (const worker of workers) worker.terminate();
   }
 }

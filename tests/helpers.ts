@@ -80,18 +80,28 @@ export interface DenoRun {
   stderr: string;
 }
 
-/** Runs `deno run --no-prompt ...args` in a child process (needs --allow-run=deno). */
-export async function runDeno(args: string[]): Promise<DenoRun> {
-  const output = await new Deno.Command("deno", {
+/** Starts `deno run --no-prompt ...args` in a child process with piped output (needs --allow-run=deno). */
+export function spawnDeno(args: string[]): Deno.ChildProcess {
+  return new Deno.Command("deno", {
     args: ["run", "--no-prompt", ...args],
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+}
+
+/** What `child` did, once it has ended. */
+export async function ended(child: Deno.ChildProcess): Promise<DenoRun> {
+  const output = await child.output();
   const text = new TextDecoder();
   return {
     code: output.code,
     stdout: text.decode(output.stdout),
     stderr: text.decode(output.stderr),
   };
+}
+
+/** Runs `deno run --no-prompt ...args` in a child process (needs --allow-run=deno). */
+export function runDeno(args: string[]): Promise<DenoRun> {
+  return ended(spawnDeno(args));
 }
