@@ -192,3 +192,27 @@ Deno.test("linear and parallel tasks need no network, subprocess or environment 
     ]);
   }
 });
+
+Deno.test("a PostgreSQL server outside --allow-net fails in one line naming the flag to add", async () => {
+  const location = "postgres://root@127.0.0.1:5433/test";
+  for (const script of [...SCRIPTS, "cli.ts"]) {
+    const args = script === "cli.ts" ? ["import", "--mode", "parallel"] : [];
+    const run = await runDeno([
+      "--allow-read",
+      "--allow-env=PG*",
+      "--allow-net=127.0.0.1:5432",
+      script,
+      ...args,
+      "--db",
+      location,
+    ]);
+    assert.equal(run.code, 1, script);
+    assert.equal(
+      run.stderr,
+      `Cannot open database "${location}": this process may not connect to 127.0.0.1:5433 ` +
+        "(add --allow-net=127.0.0.1:5433 to the deno run command, or to the task's " +
+        "--allow-net in deno.json)\n",
+      script,
+    );
+  }
+});

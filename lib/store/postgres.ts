@@ -73,6 +73,24 @@ export function parsePgLocation(location: string): PgTarget {
   return { url: url.href, schema };
 }
 
+/**
+ * Throws one line naming the flag to add when Deno may not connect to the
+ * server. Without it, the driver's connect fails inside a socket callback,
+ * where nothing can catch it: an uncaught NotCapable with a stack trace.
+ */
+function checkNetPermission(location: string, url: string): void {
+  const { hostname, port } = new URL(url);
+  const host = `${hostname}:${port || "5432"}`;
+  const descriptor = { name: "net", host } as const;
+  // request, not query: on a terminal it asks, as the connect itself would.
+  if (Deno.permissions.querySync(descriptor).state === "granted") return;
+  if (Deno.permissions.requestSync(descriptor).state === "granted") return;
+  throw new Error(
+    `Cannot open database "${shown(location)}": this process may not connect to ${host} ` +
+      `(add --allow-net=${host} to the deno run command, or to the task's --allow-net in deno.json)`,
+  );
+}
+
 const SQL_TYPES: Record<Table["columns"][number]["type"], string> = {
   TEXT: "text",
   INTEGER: "bigint",
@@ -137,6 +155,7 @@ export class PgStore implements Store {
   /** Connects to the database at `location` and creates the schema and tables if missing. */
   static async open(location: string): Promise<PgStore> {
     const { url, schema } = parsePgLocation(location);
+    checkNetPermission(location, url);
     const sql = postgres(url, DRIVER_OPTIONS);
     const store = new PgStore(location, sql, schema);
     try {
