@@ -80,13 +80,20 @@ export interface DenoRun {
   stderr: string;
 }
 
+/** Options for {@linkcode spawnDeno} and {@linkcode runDeno}. */
+export interface SpawnOptions {
+  /** Kills the child when aborted (a guard against a child that would hang). */
+  signal?: AbortSignal;
+}
+
 /** Starts `deno run --no-prompt ...args` in a child process with piped output (needs --allow-run=deno). */
-export function spawnDeno(args: string[]): Deno.ChildProcess {
+export function spawnDeno(args: string[], options: SpawnOptions = {}): Deno.ChildProcess {
   return new Deno.Command("deno", {
     args: ["run", "--no-prompt", ...args],
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
+    signal: options.signal,
   }).spawn();
 }
 
@@ -102,6 +109,6 @@ export async function ended(child: Deno.ChildProcess): Promise<DenoRun> {
 }
 
 /** Runs `deno run --no-prompt ...args` in a child process (needs --allow-run=deno). */
-export function runDeno(args: string[]): Promise<DenoRun> {
-  return ended(spawnDeno(args));
+export function runDeno(args: string[], options: SpawnOptions = {}): Promise<DenoRun> {
+  return ended(spawnDeno(args, options));
 }

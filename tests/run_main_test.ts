@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { tableFile } from "../lib/store/sqlite.ts";
-import { checksum, datasetDir, runDeno, tempDir, writeFile } from "./helpers.ts";
+import { checksum, datasetDir, runDeno, spawnDeno, tempDir, writeFile } from "./helpers.ts";
 
 const SCRIPTS = ["linear.ts", "parallel.ts"];
 const P = "product_id,description,product_type,quantity_available\n";
@@ -214,5 +214,49 @@ Deno.test("a PostgreSQL server outside --allow-net fails in one line naming the 
         "--allow-net in deno.json)\n",
       script,
     );
+  }
+});
+
+Deno.test("a postgres:// address that answers but is not PostgreSQL fails in one line, without reconnecting", async () => {
+  for (const behaviour of ["garbage", "close"]) {
+    const server = spawnDeno(["--allow-net=127.0.0.1", "tools/not_postgres.ts", behaviour]);
+    const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let printed = "";
+    while (!printed.includes("\n")) printed += (await reader.read()).value;
+    const port = printed.split("\n")[0];
+    const location = `postgres://root@127.0.0.1:${port}/test`;
+    try {
+      for (const script of [...SCRIPTS, "cli.ts"]) {
+        const args = script === "cli.ts" ? ["products"] : [];
+        const run = await runDeno([
+          "--allow-read",
+          "--allow-env=PG*",
+          `--allow-net=127.0.0.1:${port}`,
+          script,
+          ...args,
+          "--db",
+          location,
+        ], { signal: AbortSignal.timeout(30_000) }); // it used to hang: fail instead
+        assert.equal(run.code, 1, `${behaviour} ${script}`);
+        assert.equal(
+          run.stderr,
+          `Cannot open database "${location}": the server at 127.0.0.1:${port} ${
+            behaviour === "garbage"
+              ? "does not answer as PostgreSQL"
+              : "closed the connection without answering"
+          }\n`,
+          `${behaviour} ${script}`,
+        );
+      }
+    } finally {
+      server.kill();
+      await server.status;
+    }
+    // One connection per store (parallel.ts opens one per worker), no retry loop.
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      printed += chunk.value;
+    }
+    const connections = printed.split("\n").filter((line) => line === "connection").length;
+    assert.ok(connections <= 4, `${behaviour}: ${connections} connections`);
   }
 });

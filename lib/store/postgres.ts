@@ -23,7 +23,6 @@
  *
  * @module
  */
-import { connect } from "node:net";
 import { finished } from "node:stream/promises";
 import postgres from "postgres";
 import {
@@ -34,6 +33,7 @@ import {
   type TableName,
   TABLES,
 } from "../schema.ts";
+import { watchedSockets } from "./pg_socket.ts";
 import type { Customer, Product, Store, Value, Writer } from "./store.ts";
 
 type Sql = postgres.Sql;
@@ -112,26 +112,26 @@ const COPY_ESCAPES: Record<string, string> = {
   "\r": "\\r",
 };
 
-/** The driver's socket: TCP to the first host, with Nagle's algorithm off. */
-function noDelaySocket(options: { host: string[]; port: number[] }) {
-  const socket = connect(options.port[0], options.host[0]);
-  socket.setNoDelay(true);
-  return socket;
-}
-
 /**
  * Driver options. The driver leaves Nagle's algorithm on, and under Deno each
  * small message (a COPY's end, a short query) then waits for the server's
  * delayed ACK: measured, 20 one-row COPYs took 1.7 s, and 18 ms with it off.
  * `socket` is a documented option that the driver's types do not declare,
- * hence the variable rather than a literal. With it, the driver's fail-over
+ * hence Object.assign rather than a literal. With it, the driver's fail-over
  * between several hosts in one URL and Unix-socket paths are not available.
+ * A server answers a connection in milliseconds: 5 seconds without an answer
+ * is an address where no PostgreSQL listens.
  */
-const DRIVER_OPTIONS: postgres.Options<Record<string, never>> = Object.assign(
-  // Notices ("relation already exists, skipping") are expected, not news.
-  { max: 4, onnotice: () => {} },
-  { socket: noDelaySocket },
-);
+function driverOptions(): postgres.Options<Record<string, never>> {
+  return Object.assign(
+    // Notices ("relation already exists, skipping") are expected, not news.
+    { max: 4, onnotice: () => {}, connect_timeout: CONNECT_TIMEOUT_S },
+    { socket: watchedSockets() },
+  );
+}
+
+/** Seconds to wait for a server's answer when connecting. */
+const CONNECT_TIMEOUT_S = 5;
 
 /** An open write transaction on one table and the rows staged in it. */
 interface OpenWrite {
@@ -156,13 +156,17 @@ export class PgStore implements Store {
   static async open(location: string): Promise<PgStore> {
     const { url, schema } = parsePgLocation(location);
     checkNetPermission(location, url);
-    const sql = postgres(url, DRIVER_OPTIONS);
+    const sql = postgres(url, driverOptions());
     const store = new PgStore(location, sql, schema);
     try {
       await store.#create(schema);
     } catch (error) {
       await sql.end({ timeout: 0 });
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = (error as { code?: string }).code === "CONNECT_TIMEOUT"
+        ? `no answer from the server within ${CONNECT_TIMEOUT_S} seconds`
+        : error instanceof Error
+        ? error.message
+        : String(error);
       throw new Error(`Cannot open database "${shown(location)}": ${reason}`, { cause: error });
     }
     return store;
