@@ -30,6 +30,8 @@ import { tableFile } from "./lib/store/sqlite.ts";
 import { isPgLocation, openStore, type Store } from "./lib/store/store.ts";
 import { formatTable, red, useColor } from "./cli/text_table.ts";
 import { VERSION } from "./cli/version.ts";
+import { permissionHint, requireWrite } from "./cli/permission_hint.ts";
+import { userPath } from "./cli/user_path.ts";
 import { wholeNumber } from "./cli/whole_number.ts";
 
 /** What `norton import` loads when given no file. */
@@ -132,7 +134,10 @@ export function createProgram(): Command {
   program.command("generate")
     .summary("write a seeded dataset of CSV files")
     .description("Write a seeded dataset: customers.csv, products.csv and rentals.csv.")
-    .requiredOption("--out <dir>", "folder to write (created if missing)")
+    .addOption(
+      new Option("--out <dir>", "folder to write (created if missing)").makeOptionMandatory()
+        .argParser(userPath),
+    )
     .option("--rows <n>", "rows per file", wholeArgument, 1000)
     .option("--seed <n>", "seed: the same seed and rows give the same bytes", wholeArgument, 42)
     .addOption(jsonOption("print the written paths as a JSON array"))
@@ -170,7 +175,7 @@ async function importCommand(
   },
 ): Promise<void> {
   using interrupt = interruptible();
-  const paths = files.length > 0 ? files : DEFAULT_FILES;
+  const paths = files.length > 0 ? files.map(userPath) : DEFAULT_FILES;
   const stages = await planImport(paths, { table: options.table });
   const progress = options.json || !Deno.stderr.isTerminal()
     ? undefined
@@ -233,6 +238,7 @@ async function rentalsCommand(productId: string, options: { db: string; json?: b
 async function generateCommand(
   options: { out: string; rows: number; seed: number; json?: boolean },
 ) {
+  requireWrite(options.out);
   const paths = await generateDataset(options.out, { rows: options.rows, seed: options.seed });
   console.log(options.json ? JSON.stringify(paths) : paths.join("\n"));
 }
@@ -305,7 +311,8 @@ function print<T>(rows: T[], view: View<T>, json = false): void {
 }
 
 function dbOption(): Option {
-  return new Option("--db <path>", "database location").default(DEFAULT_DB);
+  return new Option("--db <path>", "database location").default(DEFAULT_DB)
+    .argParser((value) => isPgLocation(value) ? value : userPath(value));
 }
 
 function jsonOption(description: string): Option {
@@ -327,13 +334,10 @@ function examples(...lines: string[]): string {
   }`;
 }
 
-/** One line for a failure; a denied permission says what the task may do. */
+/** One line for a failure; a denied permission says what works instead. */
 function failureMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (/^Requires (read|write) access/.test(message)) {
-    return `${message.split("\n")[0]} (deno task norton writes only under data/)`;
-  }
-  return message.split("\n")[0];
+  return permissionHint(message.split("\n")[0]);
 }
 
 if (import.meta.main) await main();

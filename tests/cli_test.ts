@@ -12,6 +12,7 @@ import {
   type DenoRun,
   runDeno,
   snapshot,
+  taskFlags,
   tempDir,
   writeFile,
 } from "./helpers.ts";
@@ -266,4 +267,50 @@ Deno.test("norton import --skip-invalid imports the valid rows and counts the re
   assert.deepEqual([report.processed, report.after, report.rejected], [2, 1, 1]);
   assert.match(run.stderr, /Skipped 1 row of ".*products\.csv": see ".*products\.rejects\.csv"/);
   assert.equal(countRows(db, "products"), 1);
+});
+
+Deno.test("norton reads paths from where the user stands (INIT_CWD, set by deno task)", async () => {
+  await using dir = await tempDir();
+  await writeFile(dir.path, "x.csv", await Deno.readTextFile("data/products.csv"));
+  const run = await runDeno([
+    "--allow-read",
+    "--allow-write=.test-tmp",
+    "--allow-env=INIT_CWD",
+    "cli.ts",
+    "import",
+    "x.csv",
+    "--db",
+    "t.db",
+    "--json",
+  ], { env: { INIT_CWD: `${Deno.cwd()}/${dir.path}` } });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout)[0].file, `${dir.path}/x.csv`);
+  assert.equal(countRows(`${dir.path}/t.db`, "products"), 1000);
+  assert.ok(taskFlags("norton").includes("--allow-env=INIT_CWD"));
+});
+
+Deno.test("when norton may not write somewhere, it names a command that can, and that command works", async () => {
+  await using dir = await tempDir();
+  const out = `${Deno.cwd()}/${dir.path}/out`;
+  const run = await runDeno([
+    "--allow-read",
+    `--allow-write=${dir.path}/elsewhere`,
+    "cli.ts",
+    "generate",
+    "--rows",
+    "3",
+    "--out",
+    out,
+  ]);
+  assert.equal(run.code, 1);
+  const [, command] = /; write there, or run: deno run (.*)\n$/.exec(run.stderr) ?? [];
+  assert.equal(
+    run.stderr,
+    `Cannot write "${out}": "deno task norton" may write only under data/; write there, or run: ` +
+      `deno run ${command}\n`,
+  );
+  assert.equal(run.stderr.split("\n").length, 2);
+  const again = await runDeno(command.split(" "));
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(await Deno.readTextFile(`${out}/products.csv`).then((t) => t.split("\n").length), 5);
 });

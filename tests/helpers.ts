@@ -5,6 +5,7 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
+import config from "../deno.json" with { type: "json" };
 import { generateDataset } from "../lib/generate.ts";
 import { quoteIdent, type TableName } from "../lib/schema.ts";
 import { tableFile } from "../lib/store/sqlite.ts";
@@ -84,13 +85,15 @@ export interface DenoRun {
 export interface SpawnOptions {
   /** Kills the child when aborted (a guard against a child that would hang). */
   signal?: AbortSignal;
+  /** Environment variables to add (NO_COLOR=1 is always set). */
+  env?: Record<string, string>;
 }
 
 /** Starts `deno run --no-prompt ...args` in a child process with piped output (needs --allow-run=deno). */
 export function spawnDeno(args: string[], options: SpawnOptions = {}): Deno.ChildProcess {
   return new Deno.Command("deno", {
     args: ["run", "--no-prompt", ...args],
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
     stdout: "piped",
     stderr: "piped",
     signal: options.signal,
@@ -111,4 +114,11 @@ export async function ended(child: Deno.ChildProcess): Promise<DenoRun> {
 /** Runs `deno run --no-prompt ...args` in a child process (needs --allow-run=deno). */
 export function runDeno(args: string[], options: SpawnOptions = {}): Promise<DenoRun> {
   return ended(spawnDeno(args, options));
+}
+
+/** The flags of a deno.json task, e.g. ["--allow-read", "--allow-write=data"]. */
+export function taskFlags(name: string): string[] {
+  const task = (config.tasks as Record<string, string | { command: string }>)[name];
+  return (typeof task === "string" ? task : task.command).split(" ")
+    .filter((word) => word.startsWith("-"));
 }

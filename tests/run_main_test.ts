@@ -7,16 +7,18 @@
  */
 import assert from "node:assert/strict";
 import { tableFile } from "../lib/store/sqlite.ts";
-import { checksum, datasetDir, runDeno, spawnDeno, tempDir, writeFile } from "./helpers.ts";
+import {
+  checksum,
+  datasetDir,
+  runDeno,
+  spawnDeno,
+  taskFlags,
+  tempDir,
+  writeFile,
+} from "./helpers.ts";
 
 const SCRIPTS = ["linear.ts", "parallel.ts"];
 const P = "product_id,description,product_type,quantity_available\n";
-
-/** The flags of a deno.json task, e.g. ["--allow-read", "--allow-write=data"]. */
-async function taskFlags(name: string): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile("deno.json"));
-  return (config.tasks[name] as string).split(" ").filter((word) => word.startsWith("-"));
-}
 
 for (const script of SCRIPTS) {
   Deno.test(`${script} exits 1 with the one-line message of a bad row and no stack trace`, async () => {
@@ -168,7 +170,7 @@ Deno.test("linear and parallel tasks need no network, subprocess or environment 
   await using data = await datasetDir(20);
   await using dir = await tempDir();
   for (const script of SCRIPTS) {
-    const flags = await taskFlags(script.replace(".ts", ""));
+    const flags = taskFlags(script.replace(".ts", ""));
     assert.deepEqual(flags, ["--allow-read", "--allow-write=data"], script);
     // The task's own flags, with the write scope moved from data/ to a temporary folder.
     const run = await runDeno([
