@@ -314,3 +314,25 @@ Deno.test("when norton may not write somewhere, it names a command that can, and
   assert.equal(again.code, 0, again.stderr);
   assert.equal(await Deno.readTextFile(`${out}/products.csv`).then((t) => t.split("\n").length), 5);
 });
+
+Deno.test("norton on postgres:// without the network permission names the command that has it", async () => {
+  const cases = [
+    ["postgres://root@127.0.0.1:5432/test", "deno task norton:pg"],
+    [
+      "postgres://root@127.0.0.1:5433/test",
+      "deno run --allow-read --allow-write=data '--allow-env=INIT_CWD,PG*' --allow-run=deno " +
+      "--allow-net=127.0.0.1:5433 cli.ts",
+    ],
+  ];
+  for (const [location, command] of cases) {
+    const run = await norton("import", "--mode", "parallel", "--db", location);
+    assert.equal(run.code, 1, location);
+    const host = new URL(location).host;
+    assert.equal(
+      run.stderr,
+      `Cannot open database "${location}": this process may not connect to ${host}; ` +
+        `run: ${command} import --mode parallel --db ${location}\n`,
+    );
+  }
+  assert.ok(taskFlags("norton:pg").includes("--allow-net=127.0.0.1:5432"));
+});

@@ -197,14 +197,12 @@ Deno.test("linear and parallel tasks need no network, subprocess or environment 
 
 Deno.test("a PostgreSQL server outside --allow-net fails in one line naming the flag to add", async () => {
   const location = "postgres://root@127.0.0.1:5433/test";
-  for (const script of [...SCRIPTS, "cli.ts"]) {
-    const args = script === "cli.ts" ? ["import", "--mode", "parallel"] : [];
+  for (const script of SCRIPTS) {
     const run = await runDeno([
       "--allow-read",
       "--allow-env=PG*",
       "--allow-net=127.0.0.1:5432",
       script,
-      ...args,
       "--db",
       location,
     ]);
