@@ -110,7 +110,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { isPgLocation } from "./lib/store/store.ts";
+import { isServerLocation } from "./lib/store/open.ts";
 import { wholeNumber } from "./cli/whole_number.ts";
 import {
   type ContentionOptions,
@@ -160,7 +160,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     }
     json = values.json;
     db = values.db;
-    if (db !== undefined && !isPgLocation(db)) {
+    if (db !== undefined && !isServerLocation(db)) {
       throw new TypeError(`Invalid --db "${db}": expected a postgres:// location`);
     }
     options = {

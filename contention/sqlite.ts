@@ -19,7 +19,7 @@ import {
 } from "./sqlite_worker.ts";
 import { getTable, quoteIdent } from "../lib/schema.ts";
 import { BUSY_TIMEOUT_MS, tableFile } from "../lib/store/sqlite.ts";
-import { openStore } from "../lib/store/store.ts";
+import { openStore } from "../lib/store/open.ts";
 
 export type { Design, SqliteFailure };
 

@@ -11,7 +11,8 @@
 import { DatabaseSync } from "node:sqlite";
 import { getTable, quoteIdent } from "../lib/schema.ts";
 import { tableFile } from "../lib/store/sqlite.ts";
-import { openStore, type Value } from "../lib/store/store.ts";
+import { openStore } from "../lib/store/open.ts";
+import type { Value } from "../lib/store/store.ts";
 
 /** How the writers write: the naive way that fails, or the way this system writes. */
 export type Design = "naive" | "safe";

@@ -6,7 +6,8 @@
  * @module
  */
 import { ImportError } from "./import_error.ts";
-import type { ImportReport } from "./import_file.ts";
+import type { ImportReport } from "./import_report.ts";
+import type { InvalidRowOptions } from "./run_options.ts";
 import type { TableName } from "./schema.ts";
 import type { WorkerProgress, WorkerReply, WorkerRequest } from "./import_worker.ts";
 
@@ -19,17 +20,13 @@ export interface WorkerJob {
 }
 
 /** Options for {@linkcode importInWorkers}. */
-export interface WorkersOptions {
+export interface WorkersOptions extends InvalidRowOptions {
   /** The database location. */
   db: string;
   /** `performance.now()` at which the clock of each report's `seconds` starts. */
   since?: number;
   /** Called with the job's index and its data rows read so far, after each batch. */
   onProgress?: (job: number, rows: number) => void;
-  /** What a bad row does: "fail" (default) or "skip" (see lib/import_file.ts). */
-  onInvalid?: "fail" | "skip";
-  /** Folder of the rejects files in "skip" mode. */
-  rejectsDir?: string;
   /** Cancels every worker (each rolls back unless it already committed). */
   signal?: AbortSignal;
   /** Called with the job's index and its report as soon as that job has committed. */

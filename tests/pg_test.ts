@@ -11,7 +11,7 @@ import { importFile } from "../lib/import_file.ts";
 import { runDeadlockScenarios } from "../contention/postgres.ts";
 import { parsePgLocation } from "../lib/store/postgres.ts";
 import { getTable } from "../lib/schema.ts";
-import { openStore } from "../lib/store/store.ts";
+import { openStore } from "../lib/store/open.ts";
 import { datasetDir, runDeno, snapshot, tempDir, writeFile } from "./helpers.ts";
 import { NO_PG, PG_URL, pgSchema, pgSnapshot, writeSlice } from "./pg_helpers.ts";
 

@@ -14,8 +14,8 @@
  *
  * Writes: each import is one transaction. Rows are COPYed (text format) into a
  * temporary staging table without indexes, then moved into the real table by
- * one `INSERT … SELECT … ORDER BY key ON CONFLICT DO UPDATE` when the
- * transaction next reads the table (the `after` count) or commits. COPY was
+ * one `INSERT … SELECT … ORDER BY key ON CONFLICT DO UPDATE` when the writer
+ * next counts the table (the `after` count) or the transaction commits. COPY was
  * measured faster than multi-row INSERTs (README, "When one machine is not
  * enough"), and the ORDER BY makes every import lock rows in key order, which
  * is what keeps concurrent imports of overlapping keys from deadlocking
@@ -25,14 +25,7 @@
  */
 import { finished } from "node:stream/promises";
 import postgres from "postgres";
-import {
-  getTable,
-  quoteIdent,
-  type Reference,
-  type Table,
-  type TableName,
-  TABLES,
-} from "../schema.ts";
+import { getTable, quoteIdent, type Reference, type Table, TABLES } from "../schema.ts";
 import { watchedSockets } from "./pg_socket.ts";
 import type { Customer, Product, Store, Value, Writer } from "./store.ts";
 
@@ -144,7 +137,6 @@ export class PgStore implements Store {
   readonly location: string;
   #sql: Sql;
   #prefix: string;
-  #writes = new Map<TableName, OpenWrite>();
 
   private constructor(location: string, sql: Sql, schema: string | undefined) {
     this.location = location;
@@ -202,33 +194,31 @@ export class PgStore implements Store {
     return this.#prefix + quoteIdent(table.name);
   }
 
-  async count(table: Table): Promise<number> {
-    const open = this.#writes.get(table.name);
-    if (open !== undefined) await this.#flush(table, open);
-    const sql = open?.tx ?? this.#sql;
+  count(table: Table): Promise<number> {
+    return this.#count(this.#sql, table);
+  }
+
+  async #count(sql: Sql | Transaction, table: Table): Promise<number> {
     const [{ n }] = await sql.unsafe(`SELECT COUNT(*) AS n FROM ${this.#name(table)}`);
     return Number(n);
   }
 
+  /** Always true: opening the store creates the three tables. */
+  hasTable(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
   async write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T> {
-    if (this.#writes.has(table.name)) {
-      throw new Error(`Cannot write table "${table.name}": a write is already open on this store`);
-    }
     let result!: T;
     try {
       await this.#sql.begin(async (tx) => {
         const open: OpenWrite = { tx, staged: 0 };
-        this.#writes.set(table.name, open);
-        try {
-          await tx.unsafe(
-            `CREATE TEMPORARY TABLE ${quoteIdent(`staging_${table.name}`)} ` +
-              `(LIKE ${this.#name(table)}) ON COMMIT DROP`,
-          );
-          result = await body(this.#writer(table, open));
-          await this.#flush(table, open);
-        } finally {
-          this.#writes.delete(table.name);
-        }
+        await tx.unsafe(
+          `CREATE TEMPORARY TABLE ${quoteIdent(`staging_${table.name}`)} ` +
+            `(LIKE ${this.#name(table)}) ON COMMIT DROP`,
+        );
+        result = await body(this.#writer(table, open));
+        await this.#flush(table, open);
       });
     } catch (error) {
       // A failure of the server (a lost connection, a full disk) names the
@@ -256,6 +246,11 @@ export class PgStore implements Store {
         stream.end(text);
         await finished(stream);
         open.staged += rows.length;
+      },
+      // The staged rows are not in the table yet: move them before counting.
+      count: async () => {
+        await this.#flush(table, open);
+        return await this.#count(open.tx, table);
       },
       missing: async (reference: Reference, keys: string[]) => {
         const target = getTable(reference.table);
