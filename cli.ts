@@ -16,7 +16,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { addForwardedCommand, denoTask, type ForwardedCommand } from "./cli/forward_command.ts";
-import { generateDataset } from "./lib/generate.ts";
+import { DATASET, generateDataset } from "./lib/generate.ts";
 import type { ImportReport } from "./lib/import_report.ts";
 import { IMPORT_MODES, importFiles, type ImportMode } from "./lib/import_files.ts";
 import { planImport } from "./lib/import_plan.ts";
@@ -145,6 +145,7 @@ export function createProgram(): Command {
     )
     .option("--rows <n>", "rows per file", wholeArgument, 1000)
     .option("--seed <n>", "seed: the same seed and rows give the same bytes", wholeArgument, 42)
+    .option("--force", "replace the CSV files the folder already holds")
     .addOption(jsonOption("print the written paths as a JSON array"))
     .addHelpText("after", examples("norton generate --rows 100000 --out data/large/100000"))
     .action(generateCommand);
@@ -243,8 +244,16 @@ async function rentalsCommand(productId: string, options: { db: string; json?: b
 }
 
 async function generateCommand(
-  options: { out: string; rows: number; seed: number; json?: boolean },
+  options: { out: string; rows: number; seed: number; json?: boolean; force?: boolean },
 ) {
+  // `--out data` would silently have replaced the bundled exports.
+  const present = options.force ? [] : await existing(options.out, Object.keys(DATASET));
+  if (present.length > 0) {
+    throw new Error(
+      `Cannot write "${options.out}": it already holds ${present.join(", ")}; ` +
+        "choose another folder, or add --force to replace them",
+    );
+  }
   requireWrite(options.out);
   const paths = await generateDataset(options.out, { rows: options.rows, seed: options.seed });
   console.log(options.json ? JSON.stringify(paths) : paths.join("\n"));
@@ -268,6 +277,20 @@ async function withStore<T>(
   } finally {
     await store.close();
   }
+}
+
+/** Which of the files `names` the folder `dir` holds. */
+async function existing(dir: string, names: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of names) {
+    try {
+      await Deno.lstat(`${dir}/${name}`);
+      found.push(name);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return found;
 }
 
 /** How rows of one kind print as a table: column heads, cells, right-aligned columns. */

@@ -356,3 +356,25 @@ Deno.test("norton on postgres:// without the network permission names the comman
   }
   assert.ok(taskFlags("norton:pg").includes("--allow-net=127.0.0.1:5432"));
 });
+
+Deno.test("norton generate refuses to replace CSV files (the bundled data) unless --force", async () => {
+  const bundled = await Deno.readTextFile("data/customers.csv");
+  const refused = await norton("generate", "--rows", "3", "--out", "data");
+  assert.equal(refused.code, 1);
+  assert.equal(
+    refused.stderr,
+    'Cannot write "data": it already holds customers.csv, products.csv, rentals.csv; ' +
+      "choose another folder, or add --force to replace them\n",
+  );
+  assert.equal(await Deno.readTextFile("data/customers.csv"), bundled);
+
+  await using dir = await tempDir();
+  await writeFile(dir.path, "products.csv", "mine\n");
+  const partly = await norton("generate", "--rows", "3", "--out", dir.path);
+  assert.equal(partly.code, 1);
+  assert.match(partly.stderr, /it already holds products\.csv;/);
+  assert.equal(await Deno.readTextFile(`${dir.path}/products.csv`), "mine\n");
+  const forced = await norton("generate", "--rows", "3", "--out", dir.path, "--force");
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.equal((await Deno.readTextFile(`${dir.path}/products.csv`)).split("\n").length, 5);
+});
