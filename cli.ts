@@ -35,8 +35,9 @@ import { permissionHint, requireWrite } from "./cli/permission_hint.ts";
 import { userPath } from "./cli/user_path.ts";
 import { wholeNumber } from "./cli/whole_number.ts";
 
-/** What `norton import` loads when given no file. */
+/** What `norton import` loads when given no file: the bundled exports, rentals when present. */
 const DEFAULT_FILES = ["data/customers.csv", "data/products.csv"];
+const DEFAULT_RENTALS = "data/rentals.csv";
 
 /**
  * Commands that run another job with every argument after their name (see
@@ -85,7 +86,10 @@ export function createProgram(): Command {
         "imported after the customers and products they refer to, in both modes. Each file is one " +
         "transaction: a file with a bad row is refused whole; files imported before it stay.",
     )
-    .argument("[files...]", `CSV files (default: ${DEFAULT_FILES.join(" ")})`)
+    .argument(
+      "[files...]",
+      `CSV files (default: ${DEFAULT_FILES.join(" ")}, and ${DEFAULT_RENTALS} when present)`,
+    )
     .addOption(
       new Option(
         "--mode <mode>",
@@ -182,7 +186,7 @@ async function importCommand(
   },
 ): Promise<void> {
   using interrupt = interruptible();
-  const paths = files.length > 0 ? files.map(userPath) : DEFAULT_FILES;
+  const paths = files.length > 0 ? files.map(userPath) : await defaultFiles();
   const stages = await planImport(paths, { table: options.table });
   const progress = options.json || !Deno.stderr.isTerminal()
     ? undefined
@@ -209,6 +213,11 @@ async function importCommand(
   if (committed.length > 0 || options.json) print(committed, REPORT_VIEW, options.json);
   for (const report of committed.filter((r) => r.rejected > 0)) console.error(rejectedNote(report));
   if (interrupt.signal.aborted) throw new Interrupted(interruptedNote(stages.flat(), committed));
+}
+
+async function defaultFiles(): Promise<string[]> {
+  const rentals = await existing(".", [DEFAULT_RENTALS]);
+  return [...DEFAULT_FILES, ...rentals];
 }
 
 /** What an interrupted import kept: the files committed, and the others, whose tables are unchanged. */

@@ -18,7 +18,8 @@ import {
   type SqliteFailure,
 } from "./sqlite_worker.ts";
 import { getTable, quoteIdent } from "../lib/schema.ts";
-import { BUSY_TIMEOUT_MS, tableFile } from "../lib/store/sqlite.ts";
+import { BUSY_TIMEOUT_MS } from "../lib/store/sqlite.ts";
+import { tableFile } from "../lib/store/open.ts";
 import { openStore } from "../lib/store/open.ts";
 
 export type { Design, SqliteFailure };
@@ -126,8 +127,8 @@ export async function runSqliteContention(
   const scratch = await Deno.makeTempDir({ dir, prefix: "sqlite-" });
   try {
     const workload = { workers, transactions, rows };
-    const naive = await runDesign("naive", `${scratch}/naive.db`, workload);
-    const safe = await runDesign("safe", `${scratch}/safe.db`, workload);
+    const naive = await runDesign("naive", `${scratch}/naive`, workload);
+    const safe = await runDesign("safe", `${scratch}/safe`, workload);
     const reproduced = naive.missing > 0 && isBusyError(naive.firstError);
     const safeLostNothing = safe.missing === 0 && safe.failed === 0;
     return {

@@ -14,7 +14,7 @@
  * import { importFiles } from "./import_files.ts";
  * import { planImport } from "./import_plan.ts";
  * const stages = await planImport(["data/rentals.csv", "data/customers.csv", "data/products.csv"]);
- * const reports = await importFiles(stages, { db: "data/hpnorton.db", mode: "parallel" });
+ * const reports = await importFiles(stages, { db: "data/hpnorton", mode: "parallel" });
  * ```
  *
  * @module

@@ -28,7 +28,7 @@ export interface InvalidRowOptions {
 export interface ImportOptions extends InvalidRowOptions {
   /** Folder holding customers.csv and products.csv. Defaults to `data`. */
   dataDir?: string;
-  /** The database location. Defaults to `data/hpnorton.db`. */
+  /** The database location. Defaults to `data/hpnorton`. */
   db?: string;
   /** Called with each file's full report (with `rejected`) once it committed. */
   onReport?: (report: ImportReport) => void;
@@ -40,7 +40,7 @@ export type ResolvedOptions =
   & Pick<ImportOptions, "onReport">;
 
 /** The default database location. */
-export const DEFAULT_DB = "data/hpnorton.db";
+export const DEFAULT_DB = "data/hpnorton";
 
 /** The default data folder. */
 export const DEFAULT_DATA_DIR = "data";

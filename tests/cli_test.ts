@@ -132,18 +132,43 @@ Deno.test("norton import --json reports what the database holds, rentals last", 
   assert.equal(snapshot(db, "customers").find((row) => row[0] === "C000001")?.[1], "Changed");
 });
 
-Deno.test("norton import with no file imports the bundled customers and products", async () => {
+Deno.test("norton import with no file imports the bundled customers, products and rentals", async () => {
   await using dir = await tempDir();
-  const db = `${dir.path}/t.db`;
+  const db = `${dir.path}/db`;
   const run = await norton("import", "--db", db, "--json");
   assert.equal(run.code, 0, run.stderr);
   const reports = JSON.parse(run.stdout);
   assert.deepEqual(reports.map((r: { file: string }) => r.file), [
     "data/customers.csv",
     "data/products.csv",
+    "data/rentals.csv",
   ]);
   assert.equal(countRows(db, "customers"), 1000);
-  assert.equal(countRows(db, "rentals"), 0);
+  assert.equal(countRows(db, "rentals"), 1000);
+  // The location is a folder with one SQLite file per table, each opening to its table.
+  assert.deepEqual(
+    [...Deno.readDirSync(db)].map((e) => e.name).filter((n) => n.endsWith(".db")).sort(),
+    [
+      "customers.db",
+      "products.db",
+      "rentals.db",
+    ],
+  );
+
+  // Where there is no data/rentals.csv, the two others.
+  await Deno.mkdir(`${dir.path}/data`);
+  for (const name of ["customers.csv", "products.csv"]) {
+    await Deno.copyFile(`data/${name}`, `${dir.path}/data/${name}`);
+  }
+  const two = await runDeno(
+    [`--allow-read`, `--allow-write=.`, `${Deno.cwd()}/cli.ts`, "import", "--json"],
+    { cwd: dir.path },
+  );
+  assert.equal(two.code, 0, two.stderr);
+  assert.deepEqual(JSON.parse(two.stdout).map((r: { table: string }) => r.table), [
+    "customers",
+    "products",
+  ]);
 });
 
 Deno.test("norton import exits 1 with the file and line on a bad file, leaving its table unchanged", async () => {

@@ -108,7 +108,7 @@ Deno.test("contention main() rejects a bad flag with exit code 2 and the usage",
 });
 
 Deno.test("contention main() refuses a --db that is not a postgres:// location", async () => {
-  const { code, stderr } = await mainErrors(["--db", "data/hpnorton.db"]);
+  const { code, stderr } = await mainErrors(["--db", "data/hpnorton"]);
   assert.equal(code, 2);
-  assert.match(stderr, /^Invalid --db "data\/hpnorton.db": expected a postgres:\/\/ location/);
+  assert.match(stderr, /^Invalid --db "data\/hpnorton": expected a postgres:\/\/ location/);
 });

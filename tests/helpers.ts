@@ -8,7 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import config from "../deno.json" with { type: "json" };
 import { generateDataset } from "../lib/generate.ts";
 import { quoteIdent, type TableName } from "../lib/schema.ts";
-import { tableFile } from "../lib/store/sqlite.ts";
+import { tableFile } from "../lib/store/open.ts";
 import { digestTable } from "../tools/table_digest.ts";
 
 /** The folder every test's temporary files live under (git-ignored). */
@@ -87,6 +87,8 @@ export interface SpawnOptions {
   signal?: AbortSignal;
   /** Environment variables to add (NO_COLOR=1 is always set). */
   env?: Record<string, string>;
+  /** The child's working folder (default: this process's). */
+  cwd?: string;
 }
 
 /** Starts `deno run --no-prompt ...args` in a child process with piped output (needs --allow-run=deno). */
@@ -97,6 +99,7 @@ export function spawnDeno(args: string[], options: SpawnOptions = {}): Deno.Chil
     stdout: "piped",
     stderr: "piped",
     signal: options.signal,
+    cwd: options.cwd,
   }).spawn();
 }
 

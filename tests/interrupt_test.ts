@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { tableFile } from "../lib/store/sqlite.ts";
+import { tableFile } from "../lib/store/open.ts";
 import { countRows, datasetDir, ended, spawnDeno, tempDir } from "./helpers.ts";
 
 function spawnNorton(...args: string[]): Deno.ChildProcess {

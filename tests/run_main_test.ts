@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { tableFile } from "../lib/store/sqlite.ts";
+import { tableFile } from "../lib/store/open.ts";
 import {
   checksum,
   datasetDir,
@@ -160,7 +160,7 @@ Deno.test("an import into a folder that does not exist fails in one line and cre
   assert.match(
     run.stderr,
     new RegExp(
-      `^Cannot open database ".*/missing/t\\.(customers|products)\\.db": the folder ".*/missing" does not exist\n$`,
+      `^Cannot open database ".*/missing/t\\.db/(customers|products)\\.db": the folder ".*/missing" does not exist\n$`,
     ),
   );
   assert.deepEqual([...Deno.readDirSync(dir.path)], []);

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { getTable } from "../lib/schema.ts";
 import { openStore } from "../lib/store/open.ts";
-import { tableFile } from "../lib/store/sqlite.ts";
+import { tableFile } from "../lib/store/open.ts";
 import { tempDir } from "./helpers.ts";
 import { NO_PG, pgSchema } from "./pg_helpers.ts";
 

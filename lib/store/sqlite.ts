@@ -3,12 +3,12 @@
  * every import and query into SQLite are here (the contention demonstration and
  * the benchmark's references set up their own, on purpose).
  *
- * Layout: each table lives in a database file of its own, named from the
- * location (`data/hpnorton.db` means `data/hpnorton.customers.db`,
- * `data/hpnorton.products.db` and `data/hpnorton.rentals.db`). SQLite allows one
- * writer per file, so imports of different tables write truly in parallel and
- * never wait for each other (measured in bench/, reasoned in findings.txt).
- * Each file has its own connection. The files are not ATTACHed: `BEGIN
+ * Layout: each table lives in a database file of its own, which the caller
+ * names (open.ts: `data/hpnorton/customers.db` …); the store creates the
+ * file's folder when it first writes. SQLite allows one writer per file, so
+ * imports of different tables write truly in parallel and never wait for each
+ * other (measured in bench/, reasoned in findings.txt). Each file has its own
+ * connection. The files are not ATTACHed: `BEGIN
  * IMMEDIATE` would then lock every attached file, and Deno disables ATTACH for
  * processes whose file permissions are scoped. The queries that span tables
  * (renters of a product) read each table's file in turn instead.
@@ -17,6 +17,7 @@
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { databaseError } from "./database_error.ts";
+import { dirname } from "../paths.ts";
 import { getTable, quoteIdent, type Reference, type Table, type TableName } from "../schema.ts";
 import type { Customer, Product, Store, Value, Writer } from "./store.ts";
 
@@ -29,12 +30,6 @@ export const BUSY_TIMEOUT_MS = 60_000;
 
 /** Rows per multi-row INSERT statement (measured: see bench/). */
 export const ROWS_PER_STATEMENT = 16;
-
-/** The database file that holds `table` for the store at `location`. */
-export function tableFile(location: string, table: TableName): string {
-  const match = /^(.*?)(\.(?:db|sqlite3?))?$/.exec(location)!;
-  return `${match[1]}.${table}${match[2] ?? ".db"}`;
-}
 
 /** The CREATE TABLE statement of `table` (also used by the benchmark's sqlite3 reference). */
 export function createSql(table: Table): string {
@@ -71,6 +66,16 @@ function countRows(connection: TableConnection, table: Table): number {
   return (statement.get() as { n: number }).n;
 }
 
+/** Creates `folder` if it is missing; its parent must exist (a mistyped path creates nothing). */
+function createFolder(folder: string): void {
+  try {
+    if (Deno.statSync(folder).isDirectory) return;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  Deno.mkdirSync(folder);
+}
+
 /** One table's file and the statements prepared on it. */
 class TableConnection {
   readonly db: DatabaseSync;
@@ -78,6 +83,7 @@ class TableConnection {
 
   constructor(path: string, table?: Table) {
     try {
+      createFolder(dirname(path));
       this.db = connect(path);
       if (table !== undefined) this.db.exec(createSql(table));
     } catch (error) {
@@ -95,20 +101,22 @@ class TableConnection {
   }
 }
 
-/** A store of SQLite files, one per table, named from the location. */
+/** A store of SQLite files, one per table. */
 export class SqliteStore implements Store {
   readonly location: string;
+  #file: (table: TableName) => string;
   #tables = new Map<TableName, TableConnection>();
 
-  /** Opens (or creates) the store at `location`. */
-  constructor(location: string) {
+  /** The store at `location`, whose `table` lives in the file `file(table)` (created on first use). */
+  constructor(location: string, file: (table: TableName) => string) {
     this.location = location;
+    this.#file = file;
   }
 
   #table(table: Table): TableConnection {
     let connection = this.#tables.get(table.name);
     if (connection === undefined) {
-      connection = new TableConnection(tableFile(this.location, table.name), table);
+      connection = new TableConnection(this.#file(table.name), table);
       this.#tables.set(table.name, connection);
     }
     return connection;
@@ -121,10 +129,10 @@ export class SqliteStore implements Store {
   hasTable(table: Table): Promise<boolean> {
     if (this.#tables.has(table.name)) return Promise.resolve(true);
     try {
-      return Promise.resolve(Deno.statSync(tableFile(this.location, table.name)).isFile);
+      return Promise.resolve(Deno.statSync(this.#file(table.name)).isFile);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return Promise.resolve(false);
-      throw databaseError(tableFile(this.location, table.name), error);
+      throw databaseError(this.#file(table.name), error);
     }
   }
 
@@ -133,7 +141,7 @@ export class SqliteStore implements Store {
     try {
       connection.db.exec("BEGIN IMMEDIATE");
     } catch (error) {
-      throw databaseError(tableFile(this.location, table.name), error, { writing: true });
+      throw databaseError(this.#file(table.name), error, { writing: true });
     }
     try {
       const result = await body(this.#writer(connection, table));
@@ -148,7 +156,7 @@ export class SqliteStore implements Store {
       // A failure of SQLite itself (disk full, I/O) names the file; the import's
       // own errors (a bad row, a cancel) already say what they need to.
       if ((error as { code?: string }).code === "ERR_SQLITE_ERROR") {
-        throw databaseError(tableFile(this.location, table.name), error, { writing: true });
+        throw databaseError(this.#file(table.name), error, { writing: true });
       }
       throw error;
     }
