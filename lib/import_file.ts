@@ -52,7 +52,8 @@ export async function importFile(
   path: string,
   options: ImportFileOptions = {},
 ): Promise<ImportReport> {
-  const since = options.since ?? performance.now();
+  const started = performance.now();
+  const since = options.since ?? started;
   const timings = options.timings ?? { parse: 0, begin: 0, validate: 0, insert: 0, commit: 0 };
   let clock = performance.now();
   const lap = () => {
@@ -141,8 +142,25 @@ export async function importFile(
       options.signal?.throwIfAborted();
       const after = await writer.count();
       const rejected = rejects?.count ?? 0;
+      const seconds = (performance.now() - started) / 1000;
+      await writer.record({
+        at: new Date().toISOString(),
+        file: path,
+        processed,
+        rejected,
+        seconds,
+      });
       lap();
-      return { file: path, table: table.name, processed, rejected, before, after, seconds: 0 };
+      return {
+        file: path,
+        table: table.name,
+        processed,
+        rejected,
+        before,
+        after,
+        seconds: 0,
+        took: 0,
+      };
     });
     let report: ImportReport;
     try {
@@ -152,10 +170,10 @@ export async function importFile(
       throw error;
     }
     timings.commit += lap();
-    if (rejects === undefined) return { ...report, seconds: (performance.now() - since) / 1000 };
-    await rejects.commit();
-    const seconds = (performance.now() - since) / 1000;
-    return { ...report, rejectsFile: rejects.path, seconds };
+    await rejects?.commit();
+    const now = performance.now();
+    const done = { ...report, seconds: (now - since) / 1000, took: (now - started) / 1000 };
+    return rejects === undefined ? done : { ...done, rejectsFile: rejects.path };
   } finally {
     await batches.return(undefined);
   }

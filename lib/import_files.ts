@@ -80,15 +80,23 @@ export async function importFiles(
   try {
     for (const stage of stages) {
       options.signal?.throwIfAborted();
-      if (await stageMode(stage, options.mode) === "parallel") {
-        const imported = options.onImported;
-        const done = await importInWorkers(stage, {
+      const mode = await stageMode(stage, options.mode);
+      const imported = (job: WorkerJob, report: ImportReport) => {
+        const withMode = { ...report, mode };
+        options.onImported?.(job, withMode);
+        return withMode;
+      };
+      if (mode === "parallel") {
+        const done: ImportReport[] = [];
+        await importInWorkers(stage, {
           db: options.db,
           since,
           onInvalid: options.onInvalid,
           rejectsDir: options.rejectsDir,
           onProgress: progress && ((i, rows) => progress(stage[i], rows)),
-          onImported: imported && ((i, report) => imported(stage[i], report)),
+          onImported: (i, report) => {
+            done[i] = imported(stage[i], report);
+          },
           signal: options.signal,
         });
         reports.push(...done);
@@ -106,8 +114,7 @@ export async function importFiles(
           onProgress: progress && ((rows) => progress(job, rows)),
           signal: options.signal,
         });
-        options.onImported?.(job, report);
-        reports.push(report);
+        reports.push(imported(job, report));
       }
     }
     return reports;

@@ -27,7 +27,16 @@ import { finished } from "node:stream/promises";
 import postgres from "postgres";
 import { getTable, quoteIdent, type Reference, type Table, TABLES } from "../schema.ts";
 import { watchedSockets } from "./pg_socket.ts";
-import type { Customer, Product, Store, Value, Writer } from "./store.ts";
+import type {
+  Customer,
+  ImportRecord,
+  Product,
+  QueryResult,
+  Store,
+  TableInfo,
+  Value,
+  Writer,
+} from "./store.ts";
 
 type Sql = postgres.Sql;
 type Transaction = postgres.TransactionSql;
@@ -92,6 +101,12 @@ const SQL_TYPES: Record<Table["columns"][number]["type"], string> = {
 /** SQLSTATEs of a concurrent CREATE … IF NOT EXISTS that lost the race. */
 const CREATE_RACE = new Set(["23505", "42P06", "42P07"]);
 
+/** A bigint as a number when it fits exactly, else left as the driver's text. */
+function wholeNumber(value: unknown): unknown {
+  const number = Number(value);
+  return Number.isSafeInteger(number) ? number : value;
+}
+
 /** Escapes a value for COPY's text format (tab-separated, backslash escapes). */
 function copyField(value: Value): string {
   if (typeof value === "number") return String(value);
@@ -132,15 +147,26 @@ interface OpenWrite {
   staged: number;
 }
 
+/** The PostgreSQL type of a bigint column, whose values the driver gives as text. */
+const INT8 = 20;
+
+/** Driver option: the extended query protocol even without parameters. */
+const EXTENDED = { simple: false };
+
+/** Rows per batch of {@linkcode PgStore.readRows}. */
+const READ_BATCH = 1024;
+
 /** A store in one PostgreSQL database (and optionally one schema of it). */
 export class PgStore implements Store {
   readonly location: string;
   #sql: Sql;
+  #schema: string | undefined;
   #prefix: string;
 
   private constructor(location: string, sql: Sql, schema: string | undefined) {
     this.location = location;
     this.#sql = sql;
+    this.#schema = schema;
     this.#prefix = schema === undefined ? "" : `${quoteIdent(schema)}.`;
   }
 
@@ -171,6 +197,12 @@ export class PgStore implements Store {
       );
       return `CREATE TABLE IF NOT EXISTS ${this.#name(table)} (${columns.join(", ")})`;
     });
+    // The import log: one row per committed import, written in its transaction.
+    statements.push(
+      `CREATE TABLE IF NOT EXISTS ${this.#prefix}"import_log" ("table_name" text NOT NULL, ` +
+        `"at" text NOT NULL, "file" text NOT NULL, "processed" bigint NOT NULL, ` +
+        `"rejected" bigint NOT NULL, "seconds" double precision NOT NULL)`,
+    );
     if (schema !== undefined) {
       statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     }
@@ -252,18 +284,99 @@ export class PgStore implements Store {
         await this.#flush(table, open);
         return await this.#count(open.tx, table);
       },
-      missing: async (reference: Reference, keys: string[]) => {
-        const target = getTable(reference.table);
-        const found = await open.tx.unsafe(
-          `SELECT ${quoteIdent(target.key)} AS k FROM ${this.#name(target)} WHERE ${
-            quoteIdent(target.key)
-          } = ANY($1)`,
-          [keys],
+      missing: (reference: Reference, keys: string[]) => this.#absent(open.tx, reference, keys),
+      record: async (record: ImportRecord) => {
+        await open.tx.unsafe(
+          `INSERT INTO ${this.#prefix}"import_log" ` +
+            `("table_name", "at", "file", "processed", "rejected", "seconds") ` +
+            `VALUES ($1, $2, $3, $4, $5, $6)`,
+          [table.name, record.at, record.file, record.processed, record.rejected, record.seconds],
         );
-        const present = new Set(found.map((row) => row.k as string));
-        return keys.filter((key) => !present.has(key));
       },
     };
+  }
+
+  /** The keys among `keys` with no row in the referenced table, as `sql` sees it. */
+  async #absent(sql: Sql | Transaction, reference: Reference, keys: string[]): Promise<string[]> {
+    const target = getTable(reference.table);
+    const found = await sql.unsafe(
+      `SELECT ${quoteIdent(target.key)} AS k FROM ${this.#name(target)} WHERE ${
+        quoteIdent(target.key)
+      } = ANY($1)`,
+      [keys],
+    );
+    const present = new Set(found.map((row) => row.k as string));
+    return keys.filter((key) => !present.has(key));
+  }
+
+  missing(reference: Reference, keys: string[]): Promise<string[]> {
+    return this.#absent(this.#sql, reference, keys);
+  }
+
+  async lastImport(table: Table): Promise<ImportRecord | undefined> {
+    const [row] = await this.#sql.unsafe(
+      `SELECT "at", "file", "processed", "rejected", "seconds" FROM ${this.#prefix}"import_log" ` +
+        `WHERE "table_name" = $1 ORDER BY "at" DESC LIMIT 1`,
+      [table.name],
+    );
+    if (row === undefined) return undefined;
+    return {
+      at: row.at,
+      file: row.file,
+      processed: Number(row.processed),
+      rejected: Number(row.rejected),
+      seconds: row.seconds,
+    };
+  }
+
+  async tableInfo(table: Table): Promise<TableInfo> {
+    const [row] = await this.#sql.unsafe(
+      `SELECT current_database() AS db, current_schema() AS schema, ` +
+        `pg_total_relation_size($1::regclass) AS bytes`,
+      [this.#name(table)],
+    );
+    const schema = this.#schema ?? row.schema;
+    return { where: `${row.db}.${schema}.${table.name}`, bytes: Number(row.bytes) };
+  }
+
+  async query(text: string): Promise<QueryResult> {
+    try {
+      return await this.#sql.begin("read only", async (tx) => {
+        if (this.#schema !== undefined) {
+          await tx.unsafe(`SET LOCAL search_path TO ${quoteIdent(this.#schema)}`);
+        }
+        // The extended protocol, as with parameters, runs one statement only
+        // (the driver's `simple` option, which its types do not declare).
+        const result = await tx.unsafe(text, [], Object.assign({ prepare: false }, EXTENDED));
+        const columns = result.columns ?? [];
+        const whole = columns.filter((column) => column.type === INT8).map((c) => c.name);
+        const rows = result.map((row) => {
+          for (const name of whole) if (row[name] !== null) row[name] = wholeNumber(row[name]);
+          return row;
+        });
+        return { columns: columns.map((column) => column.name), rows };
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const reason = code === "25006"
+        ? "it would write, and norton sql only reads"
+        : code === "42601" && /multiple commands/.test((error as Error).message)
+        ? "it holds more than one statement: run them one at a time"
+        : (error as Error).message;
+      throw new Error(`Cannot run the query: ${reason}`, { cause: error });
+    }
+  }
+
+  async *readRows(table: Table): AsyncIterable<Value[][]> {
+    const whole = table.columns.map((column) => column.type === "INTEGER");
+    const cursor = this.#sql.unsafe(
+      `SELECT ${table.columns.map((c) => quoteIdent(c.name)).join(", ")} FROM ${
+        this.#name(table)
+      } ORDER BY ${quoteIdent(table.key)} COLLATE "C"`,
+    ).values().cursor(READ_BATCH);
+    for await (const rows of cursor) {
+      yield rows.map((row: Value[]) => row.map((value, c) => whole[c] ? Number(value) : value));
+    }
   }
 
   /** Moves the staged rows into the table, locking its rows in key order. */

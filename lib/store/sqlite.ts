@@ -8,10 +8,14 @@
  * file's folder when it first writes. SQLite allows one writer per file, so
  * imports of different tables write truly in parallel and never wait for each
  * other (measured in bench/, reasoned in findings.txt). Each file has its own
- * connection. The files are not ATTACHed: `BEGIN
- * IMMEDIATE` would then lock every attached file, and Deno disables ATTACH for
- * processes whose file permissions are scoped. The queries that span tables
- * (renters of a product) read each table's file in turn instead.
+ * connection. The files are not ATTACHed: `BEGIN IMMEDIATE` would then lock
+ * every attached file, and Deno disables ATTACH for processes whose file
+ * permissions are scoped. The queries that span tables (renters of a product)
+ * read each table's file in turn instead; `query` (sqlite_query.ts) brings the
+ * tables a statement names into one read-only connection.
+ *
+ * Each file also holds the table's import log (`import_log`): one row per
+ * committed import, written in the import's own transaction.
  *
  * @module
  */
@@ -19,7 +23,17 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { databaseError } from "./database_error.ts";
 import { dirname } from "../paths.ts";
 import { getTable, quoteIdent, type Reference, type Table, type TableName } from "../schema.ts";
-import type { Customer, Product, Store, Value, Writer } from "./store.ts";
+import type {
+  Customer,
+  ImportRecord,
+  Product,
+  QueryResult,
+  Store,
+  TableInfo,
+  Value,
+  Writer,
+} from "./store.ts";
+import { namedTables, queryTables } from "./sqlite_query.ts";
 
 /**
  * How long a writer waits for another writer's lock before SQLITE_BUSY. An
@@ -40,6 +54,14 @@ export function createSql(table: Table): string {
     columns.join(", ")
   }) STRICT, WITHOUT ROWID`;
 }
+
+/** The import log kept in every table's file (see the module comment). */
+const IMPORT_LOG_SQL = `CREATE TABLE IF NOT EXISTS "import_log" (` +
+  `"at" TEXT NOT NULL, "file" TEXT NOT NULL, "processed" INTEGER NOT NULL, ` +
+  `"rejected" INTEGER NOT NULL, "seconds" REAL NOT NULL) STRICT`;
+
+/** Rows per batch of {@linkcode SqliteStore.readRows}. */
+const READ_BATCH = 1024;
 
 function upsertSql(table: Table, rows: number): string {
   const names = table.columns.map((c) => quoteIdent(c.name));
@@ -85,7 +107,10 @@ class TableConnection {
     try {
       createFolder(dirname(path));
       this.db = connect(path);
-      if (table !== undefined) this.db.exec(createSql(table));
+      if (table !== undefined) {
+        this.db.exec(createSql(table));
+        this.db.exec(IMPORT_LOG_SQL);
+      }
     } catch (error) {
       throw databaseError(path, error);
     }
@@ -180,18 +205,89 @@ export class SqliteStore implements Store {
         for (; i < rows.length; i++) single.run(...rows[i]);
       },
       count: () => Promise.resolve(countRows(connection, table)),
-      missing: (reference: Reference, keys: string[]) => {
-        // One query per batch, the keys bound as one JSON array: a query per key
-        // made a 200,000-row rentals import four times slower.
-        const target = getTable(reference.table);
-        const found = this.#table(target).prepare(
-          `SELECT ${quoteIdent(target.key)} AS key FROM ${quoteIdent(target.name)} ` +
-            `WHERE ${quoteIdent(target.key)} IN (SELECT value FROM json_each(?))`,
-        ).all(JSON.stringify(keys)) as { key: string }[];
-        const present = new Set(found.map((row) => row.key));
-        return keys.filter((key) => !present.has(key));
+      missing: (reference: Reference, keys: string[]) => this.#absent(reference, keys),
+      record: (record: ImportRecord) => {
+        connection.prepare(
+          `INSERT INTO "import_log" ("at", "file", "processed", "rejected", "seconds") ` +
+            `VALUES (?, ?, ?, ?, ?)`,
+        ).run(record.at, record.file, record.processed, record.rejected, record.seconds);
       },
     };
+  }
+
+  /** The keys among `keys` with no row in the referenced table. */
+  #absent(reference: Reference, keys: string[]): string[] {
+    // One query per batch, the keys bound as one JSON array: a query per key
+    // made a 200,000-row rentals import four times slower.
+    const target = getTable(reference.table);
+    const found = this.#table(target).prepare(
+      `SELECT ${quoteIdent(target.key)} AS key FROM ${quoteIdent(target.name)} ` +
+        `WHERE ${quoteIdent(target.key)} IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(keys)) as { key: string }[];
+    const present = new Set(found.map((row) => row.key));
+    return keys.filter((key) => !present.has(key));
+  }
+
+  async missing(reference: Reference, keys: string[]): Promise<string[]> {
+    return await this.hasTable(getTable(reference.table)) ? this.#absent(reference, keys) : keys;
+  }
+
+  async lastImport(table: Table): Promise<ImportRecord | undefined> {
+    if (!await this.hasTable(table)) return undefined;
+    const row = this.#table(table).prepare(
+      `SELECT "at", "file", "processed", "rejected", "seconds" FROM "import_log" ` +
+        `ORDER BY rowid DESC LIMIT 1`,
+    ).get() as ImportRecord | undefined;
+    return row === undefined ? undefined : { ...row };
+  }
+
+  tableInfo(table: Table): Promise<TableInfo> {
+    const where = this.#file(table.name);
+    let bytes = 0;
+    for (const path of [where, `${where}-wal`]) {
+      try {
+        bytes += Deno.statSync(path).size;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw databaseError(where, error);
+      }
+    }
+    return Promise.resolve({ where, bytes });
+  }
+
+  async query(sql: string): Promise<QueryResult> {
+    const tables = [];
+    for (const table of namedTables(sql)) {
+      const { where, bytes } = await this.tableInfo(table);
+      tables.push({ table, file: await this.hasTable(table) ? where : undefined, bytes });
+    }
+    try {
+      return queryTables(sql, tables, createSql);
+    } catch (error) {
+      const message = (error as Error).message;
+      throw new Error(
+        `Cannot run the query: ${
+          /readonly database/.test(message) ? "it would write, and norton sql only reads" : message
+        }`,
+        { cause: error },
+      );
+    }
+  }
+
+  async *readRows(table: Table): AsyncIterable<Value[][]> {
+    if (!await this.hasTable(table)) return;
+    const rows = this.#table(table).prepare(
+      `SELECT * FROM ${quoteIdent(table.name)} ORDER BY ${quoteIdent(table.key)}`,
+    );
+    rows.setReturnArrays(true);
+    let batch: Value[][] = [];
+    for (const row of rows.iterate() as Iterable<Value[]>) {
+      batch.push(row);
+      if (batch.length === READ_BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   availableProducts(): Promise<Product[]> {
