@@ -34,6 +34,8 @@ export interface ReadCsvOptions {
    * field, naming it in {@linkcode CsvBatch.invalid}, instead of throwing.
    */
   keepInvalid?: boolean;
+  /** The character between fields: `,` (the default), or e.g. `;` or a tab. */
+  delimiter?: string;
 }
 
 const REPLACEMENT = "\uFFFD";
@@ -53,7 +55,12 @@ export async function* readCsv(
   path: string,
   options: ReadCsvOptions = {},
 ): AsyncGenerator<CsvBatch> {
-  const { chunkSize = 1 << 18, raw = false, keepInvalid = false } = options;
+  const { chunkSize = 1 << 18, raw = false, keepInvalid = false, delimiter = "," } = options;
+  if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) {
+    throw new TypeError(
+      `Invalid delimiter "${delimiter}": expected one character, not a quote or line break`,
+    );
+  }
   const file = await openFile(path);
   try {
     const head = await readHead(file, 4);
@@ -61,7 +68,7 @@ export async function* readCsv(
       throw new ImportError(path, "is UTF-16 encoded: save it as UTF-8", { line: 1 });
     }
     const decoder = new TextDecoder("utf-8");
-    const records = new RecordSplitter(path, raw, keepInvalid);
+    const records = new RecordSplitter(path, raw, keepInvalid, delimiter);
     const buffer = new Uint8Array(chunkSize);
     let text = decoder.decode(head, { stream: true });
     while (true) {
@@ -86,6 +93,7 @@ class RecordSplitter {
   #path: string;
   #raw: boolean;
   #keepInvalid: boolean;
+  #delimiter: string;
   #parser: Papa.Parser | undefined;
   #bulk: Papa.Parser | undefined;
   #crlf = false;
@@ -97,10 +105,11 @@ class RecordSplitter {
   #ends: number[] = [];
   #problem: { index: number; code: string } | undefined;
 
-  constructor(path: string, raw: boolean, keepInvalid: boolean) {
+  constructor(path: string, raw: boolean, keepInvalid: boolean, delimiter: string) {
     this.#path = path;
     this.#raw = raw;
     this.#keepInvalid = keepInvalid;
+    this.#delimiter = delimiter;
   }
 
   /** Parses `chunk` after the pending text; returns the complete records. */
@@ -141,7 +150,7 @@ class RecordSplitter {
     // a bare LF inside an unquoted field: count to be sure.
     if (this.#crlf && count(chunk, "\n") !== rows.length) return undefined;
     if (chunk.includes(REPLACEMENT) || chunk.includes("\0")) return undefined;
-    if (!quotesWellFormed(chunk)) return undefined;
+    if (!quotesWellFormed(chunk, this.#delimiter)) return undefined;
     const batch: CsvBatch = { records: [], lines: [] };
     let line = this.#line;
     for (const row of rows) {
@@ -163,9 +172,9 @@ class RecordSplitter {
     if (end === -1 && !last) return undefined;
     const newline = end > 0 && text[end - 1] === "\r" ? "\r\n" : "\n";
     this.#crlf = newline === "\r\n";
-    this.#bulk = new Papa.Parser({ delimiter: ",", newline });
+    this.#bulk = new Papa.Parser({ delimiter: this.#delimiter, newline });
     return new Papa.Parser({
-      delimiter: ",",
+      delimiter: this.#delimiter,
       newline,
       step: (step: PapaStep) => {
         if (step.errors.length > 0 && this.#problem === undefined) {
@@ -202,7 +211,7 @@ class RecordSplitter {
         try {
           if (suspicious) checkEncoding(path, record, line);
           if (row.some((field) => field.includes('"'))) {
-            checkQuotes(path, text.slice(start, end), line);
+            checkQuotes(path, text.slice(start, end), line, this.#delimiter);
           }
         } catch (error) {
           if (!this.#keepInvalid || !(error instanceof ImportError)) throw error;
@@ -271,10 +280,10 @@ function quoteProblem(code: string): string {
  * field or is inside a quoted one, and no quoted field holds a line break. It
  * visits only the quotes, so it costs far less than looking into every field.
  */
-function quotesWellFormed(chunk: string): boolean {
+function quotesWellFormed(chunk: string, delimiter: string): boolean {
   for (let open = chunk.indexOf('"'); open !== -1;) {
     const before = chunk[open - 1];
-    if (open > 0 && before !== "," && before !== "\n") return false;
+    if (open > 0 && before !== delimiter && before !== "\n") return false;
     let close = chunk.indexOf('"', open + 1);
     while (close !== -1 && chunk[close + 1] === '"') close = chunk.indexOf('"', close + 2);
     if (close === -1) return false;
@@ -286,7 +295,7 @@ function quotesWellFormed(chunk: string): boolean {
 }
 
 /** Rejects a quote inside an unquoted field, which papaparse keeps as text. */
-function checkQuotes(path: string, record: string, line: number): void {
+function checkQuotes(path: string, record: string, line: number, delimiter: string): void {
   let i = 0;
   let column = 1;
   while (i <= record.length) {
@@ -303,7 +312,7 @@ function checkQuotes(path: string, record: string, line: number): void {
         break;
       }
     } else {
-      let end = record.indexOf(",", i);
+      let end = record.indexOf(delimiter, i);
       if (end === -1) end = record.length;
       if (record.slice(i, end).includes('"')) {
         throw new ImportError(path, `has a quote inside unquoted field ${column}`, {
@@ -312,7 +321,7 @@ function checkQuotes(path: string, record: string, line: number): void {
       }
       i = end;
     }
-    i++; // past the comma
+    i++; // past the delimiter
     column++;
   }
 }

@@ -7,15 +7,22 @@
 import { type CsvBatch, readCsv } from "./csv.ts";
 import { KeyFingerprints } from "./key_set.ts";
 import { ImportError } from "./import_error.ts";
-import { RejectsFile, rejectsPath } from "./rejects.ts";
-import { getTable, type Reference, type Table, tableForHeader, type TableName } from "./schema.ts";
+import { type Rejects, type RejectsFactory, RejectsFile, rejectsPath } from "./rejects.ts";
+import {
+  getTable,
+  headerName,
+  type Reference,
+  type Table,
+  tableForHeader,
+  type TableName,
+} from "./schema.ts";
 import type { ImportReport } from "./import_report.ts";
-import type { InvalidRowOptions } from "./run_options.ts";
+import type { InvalidRowOptions, ReadOptions } from "./run_options.ts";
 import { rejectsFolder } from "./store/open.ts";
 import type { Store, Value, Writer } from "./store/store.ts";
 
 /** Options for {@linkcode importFile}. */
-export interface ImportFileOptions extends InvalidRowOptions {
+export interface ImportFileOptions extends InvalidRowOptions, ReadOptions {
   /** The table to load; by default the one whose columns the header names. */
   table?: TableName;
   /** `performance.now()` at which the clock of `seconds` starts; defaults to the call. */
@@ -26,6 +33,8 @@ export interface ImportFileOptions extends InvalidRowOptions {
   signal?: AbortSignal;
   /** When given, milliseconds spent per phase are added to it (for profiling). */
   timings?: ImportTimings;
+  /** Where "skip" mode's bad rows go; defaults to a rejects file (lib/rejects.ts). */
+  rejects?: RejectsFactory;
 }
 
 /** Milliseconds an import spent in each phase. */
@@ -48,7 +57,7 @@ export interface ImportTimings {
  * {@linkcode ImportError} naming the file and line, and the table is unchanged.
  */
 export async function importFile(
-  store: Store,
+  store: Pick<Store, "location" | "write">,
   path: string,
   options: ImportFileOptions = {},
 ): Promise<ImportReport> {
@@ -63,7 +72,8 @@ export async function importFile(
     return elapsed;
   };
   const skip = options.onInvalid === "skip";
-  const batches = readCsv(path, skip ? { raw: true, keepInvalid: true } : {});
+  const delimiter = options.delimiter;
+  const batches = readCsv(path, skip ? { raw: true, keepInvalid: true, delimiter } : { delimiter });
   // The reader holds the file open until it is read to the end: close it on every way out.
   try {
     const first = await batches.next();
@@ -80,7 +90,7 @@ export async function importFile(
     first.value.records.shift();
     first.value.lines.shift();
     const rejects = skip
-      ? await RejectsFile.create(
+      ? await (options.rejects ?? RejectsFile.create)(
         rejectsPath(options.rejectsDir ?? rejectsFolder(store.location), path),
         first.value.raw!.shift()!,
       )
@@ -111,8 +121,10 @@ export async function importFile(
             ) {
               last = key;
             } else {
-              seen ??= await keysBefore(path, order, batch.lines[i]);
-              if (!seen.add(key)) await checkRepeat(path, table, order, key, batch.lines[i]);
+              seen ??= await keysBefore(path, order, batch.lines[i], delimiter);
+              if (!seen.add(key)) {
+                await checkRepeat(path, table, order, key, batch.lines[i], delimiter);
+              }
             }
             rows[i] = row;
           }
@@ -127,6 +139,7 @@ export async function importFile(
             writer,
             rejects,
             rejected: rejectedLines,
+            delimiter,
           });
         }
         timings.validate += lap();
@@ -180,9 +193,14 @@ export async function importFile(
 }
 
 /** Fingerprints of the keys of the records before `line`, read again from the file. */
-async function keysBefore(path: string, order: number[], line: number): Promise<KeyFingerprints> {
+async function keysBefore(
+  path: string,
+  order: number[],
+  line: number,
+  delimiter?: string,
+): Promise<KeyFingerprints> {
   const seen = new KeyFingerprints();
-  for await (const batch of readCsv(path)) {
+  for await (const batch of readCsv(path, { delimiter })) {
     for (let i = 0; i < batch.records.length; i++) {
       if (batch.lines[i] >= line) return seen;
       if (batch.lines[i] > 1) seen.add(batch.records[i][order[0]].trim());
@@ -201,8 +219,9 @@ async function checkRepeat(
   order: number[],
   key: string,
   line: number,
+  delimiter: string | undefined,
 ): Promise<void> {
-  const earlier = await findRepeat(path, order, key, line);
+  const earlier = await findRepeat(path, order, key, line, delimiter);
   if (earlier !== undefined) throw new ImportError(path, repeats(table, key, earlier), { line });
 }
 
@@ -220,9 +239,10 @@ async function findRepeat(
   order: number[],
   key: string,
   line: number,
+  delimiter: string | undefined,
   rejected?: ReadonlySet<number>,
 ): Promise<number | undefined> {
-  for await (const batch of readCsv(path, { keepInvalid: rejected !== undefined })) {
+  for await (const batch of readCsv(path, { keepInvalid: rejected !== undefined, delimiter })) {
     for (let i = 0; i < batch.records.length; i++) {
       const earlier = batch.lines[i];
       if (earlier === 1) continue;
@@ -242,7 +262,9 @@ interface SiftContext {
   convert: (record: string[], line: number) => Value[];
   seen: KeyFingerprints;
   writer: Writer;
-  rejects: RejectsFile;
+  rejects: Rejects;
+  /** The file's field delimiter, for reading it again. */
+  delimiter: string | undefined;
   /** Lines rejected so far: a later row with the same key is not a repeat of these. */
   rejected: Set<number>;
 }
@@ -254,7 +276,7 @@ interface SiftContext {
  * refused for a bad reference does not make a later good row a "repeat".
  */
 async function sift(batch: CsvBatch, context: SiftContext): Promise<Value[][]> {
-  const { path, table, order, convert, seen, writer, rejects, rejected } = context;
+  const { path, table, order, convert, seen, writer, rejects, rejected, delimiter } = context;
   const refused: { line: number; reason: string; raw: string }[] = [];
   let candidates: { row: Value[]; line: number; raw: string }[] = [];
   for (let i = 0; i < batch.records.length; i++) {
@@ -287,7 +309,7 @@ async function sift(batch: CsvBatch, context: SiftContext): Promise<Value[][]> {
   for (const { row, line, raw } of candidates) {
     const key = row[0] as string;
     if (!seen.add(key)) {
-      const earlier = await findRepeat(path, order, key, line, rejected);
+      const earlier = await findRepeat(path, order, key, line, delimiter, rejected);
       if (earlier !== undefined) {
         refused.push({ line, reason: repeats(table, key, earlier), raw });
         rejected.add(line);
@@ -319,12 +341,13 @@ function tableFromHeader(path: string, header: string[]): Table {
 
 /** For each schema column, its index in the CSV header. */
 function columnOrder(path: string, table: Table, header: string[]): number[] {
-  const names = header.map((h) => h.trim());
+  const names = header.map(headerName);
   const fail = (reason: string) => new ImportError(path, reason, { line: 1 });
   names.forEach((name, i) => {
-    if (names.indexOf(name) !== i) throw fail(`has column "${name}" twice in the header`);
+    const given = header[i].trim();
+    if (names.indexOf(name) !== i) throw fail(`has column "${given}" twice in the header`);
     if (!table.columns.some((c) => c.name === name)) {
-      throw fail(`has unknown column "${name}" in the header for table ${table.name}`);
+      throw fail(`has unknown column "${given}" in the header for table ${table.name}`);
     }
   });
   return table.columns.map((column) => {

@@ -27,6 +27,7 @@ import {
   type ImportOptions,
   type InvalidRowOptions,
   MAIN_FILES,
+  type ReadOptions,
   resolveOptions,
 } from "./run_options.ts";
 import type { Store } from "./store/store.ts";
@@ -49,7 +50,7 @@ export const IMPORT_MODES: readonly ImportMode[] = ["linear", "parallel", "auto"
 export const PARALLEL_FROM_ROWS = 49_000;
 
 /** Options for {@linkcode importFiles}. */
-export interface ImportFilesOptions extends InvalidRowOptions {
+export interface ImportFilesOptions extends InvalidRowOptions, ReadOptions {
   /** The database location. */
   db: string;
   /** How each stage runs. */
@@ -93,6 +94,7 @@ export async function importFiles(
           since,
           onInvalid: options.onInvalid,
           rejectsDir: options.rejectsDir,
+          delimiter: options.delimiter,
           onProgress: progress && ((i, rows) => progress(stage[i], rows)),
           onImported: (i, report) => {
             done[i] = imported(stage[i], report);
@@ -111,6 +113,7 @@ export async function importFiles(
           since,
           onInvalid: options.onInvalid,
           rejectsDir: options.rejectsDir,
+          delimiter: options.delimiter,
           onProgress: progress && ((rows) => progress(job, rows)),
           signal: options.signal,
         });

@@ -24,6 +24,12 @@ export interface InvalidRowOptions {
   rejectsDir?: string;
 }
 
+/** How CSV files are read. */
+export interface ReadOptions {
+  /** The character between fields; defaults to `,` (see lib/csv.ts). */
+  delimiter?: string;
+}
+
 /** Where `run` reads and writes. */
 export interface ImportOptions extends InvalidRowOptions {
   /** Folder holding customers.csv and products.csv. Defaults to `data`. */

@@ -7,7 +7,7 @@
  */
 import { ImportError } from "./import_error.ts";
 import type { ImportReport } from "./import_report.ts";
-import type { InvalidRowOptions } from "./run_options.ts";
+import type { InvalidRowOptions, ReadOptions } from "./run_options.ts";
 import type { TableName } from "./schema.ts";
 import type { WorkerProgress, WorkerReply, WorkerRequest } from "./import_worker.ts";
 
@@ -20,7 +20,7 @@ export interface WorkerJob {
 }
 
 /** Options for {@linkcode importInWorkers}. */
-export interface WorkersOptions extends InvalidRowOptions {
+export interface WorkersOptions extends InvalidRowOptions, ReadOptions {
   /** The database location. */
   db: string;
   /** `performance.now()` at which the clock of each report's `seconds` starts. */
@@ -69,6 +69,7 @@ export async function importInWorkers(
           progress: options.onProgress !== undefined,
           onInvalid: options.onInvalid,
           rejectsDir: options.rejectsDir,
+          delimiter: options.delimiter,
         };
         worker.postMessage(request);
       })

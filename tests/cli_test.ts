@@ -9,23 +9,13 @@ import { PROGRESS_MIN_ROWS } from "../cli/progress.ts";
 import {
   countRows,
   datasetDir,
-  type DenoRun,
+  norton,
   runDeno,
   snapshot,
   taskFlags,
   tempDir,
   writeFile,
 } from "./helpers.ts";
-
-function norton(...args: string[]): Promise<DenoRun> {
-  return runDeno([
-    "--allow-read",
-    "--allow-write=.test-tmp",
-    "--allow-run=deno",
-    "cli.ts",
-    ...args,
-  ]);
-}
 
 /** Imports the bundled data (customers, products, rentals) into a new database in `dir`. */
 async function bundledDb(dir: string): Promise<string> {
@@ -48,8 +38,20 @@ Deno.test("norton --version prints the version of deno.json", async () => {
   assert.equal(run.stdout.trim(), config.version);
 });
 
+/** Every command of norton's own (the forwarded ones print their script's usage). */
+const COMMANDS = [
+  "import",
+  "check",
+  "status",
+  "sql",
+  "export",
+  "products",
+  "rentals",
+  "generate",
+];
+
 Deno.test("norton COMMAND --help shows usage and an example for every command", async () => {
-  for (const command of ["import", "products", "rentals", "generate"]) {
+  for (const command of COMMANDS) {
     const run = await norton(command, "--help");
     assert.equal(run.code, 0, command);
     assert.match(run.stdout, new RegExp(`^Usage: norton ${command} `), command);
@@ -57,7 +59,7 @@ Deno.test("norton COMMAND --help shows usage and an example for every command", 
   }
   const top = await norton("--help");
   assert.equal(top.code, 0);
-  for (const command of ["import", "products", "rentals", "generate"]) {
+  for (const command of COMMANDS) {
     assert.match(top.stdout, new RegExp(`\\n  ${command} `));
   }
 });
@@ -81,7 +83,7 @@ Deno.test("norton refuses unknown flags and bad values with one line and exit co
   }
 });
 
-Deno.test("norton import prints an aligned table, one row per file", async () => {
+Deno.test("norton import prints an aligned table, one row per file, with its mode and own time", async () => {
   await using data = await datasetDir(12);
   await using dir = await tempDir();
   const db = `${dir.path}/t.db`;
@@ -93,13 +95,20 @@ Deno.test("norton import prints an aligned table, one row per file", async () =>
   const lines = run.stdout.trimEnd().split("\n");
   const width = customers.length;
   // Seconds vary; the rest, alignment included, must be exact.
-  const seconds = / {2}\d\.\d{3}( +\d+)$/;
+  const seconds = / {2}\d\.\d{3} s {2}( *)\d\.\d{3} s$/;
   assert.ok(lines.slice(1).every((line) => seconds.test(line)), run.stdout);
-  assert.deepEqual(lines.map((line) => line.replace(/\d\.\d{3}( +\d+)$/, "0.000$1")), [
-    `${"file".padEnd(width)}  table      processed  before  after  seconds  rejected`,
-    `${products.padEnd(width)}  products          12       0     12    0.000         0`,
-    `${customers}  customers         12       0     12    0.000         0`,
+  assert.deepEqual(lines.map((line) => line.replace(seconds, "  0.000 s  $10.000 s")), [
+    `${
+      "file".padEnd(width)
+    }  table      mode    processed  before  after  rejected     took  since start`,
+    `${
+      products.padEnd(width)
+    }  products   linear         12       0     12         0  0.000 s      0.000 s`,
+    `${customers}  customers  linear         12       0     12         0  0.000 s      0.000 s`,
   ]);
+  // Each file's own time is at most the time since the start, and the second started later.
+  const [first, second] = lines.slice(1).map((line) => line.match(/[\d.]+(?= s)/g)!.map(Number));
+  assert.ok(first[0] <= first[1] && second[0] <= second[1] - first[0] + 0.001, run.stdout);
 });
 
 Deno.test("norton import --json reports what the database holds, rentals last", async () => {
@@ -126,6 +135,8 @@ Deno.test("norton import --json reports what the database holds, rentals last", 
     for (const report of reports) {
       assert.equal(report.after, countRows(db, report.table));
       assert.equal(typeof report.seconds, "number");
+      assert.ok(report.took <= report.seconds);
+      assert.equal(report.mode, mode);
     }
     assert.deepEqual(reports[0].after, 21);
   }

@@ -114,6 +114,40 @@ export async function ended(child: Deno.ChildProcess): Promise<DenoRun> {
   };
 }
 
+/**
+ * Runs `norton` (cli.ts) in a child process with its task's permissions, its
+ * writes scoped to .test-tmp instead of data/.
+ */
+export function norton(...args: string[]): Promise<DenoRun> {
+  return runDeno([
+    "--allow-read",
+    "--allow-write=.test-tmp",
+    "--allow-run=deno",
+    "cli.ts",
+    ...args,
+  ]);
+}
+
+/**
+ * Runs `norton ARGS --db LOCATION`, with PostgreSQL's permissions (as `deno
+ * task norton:pg` grants them) when the location is a server's.
+ */
+export function nortonAt(location: string, ...args: string[]): Promise<DenoRun> {
+  const server = /^postgres(ql)?:/.test(location)
+    ? ["--allow-env=PG*", `--allow-net=${new URL(location).host}`]
+    : [];
+  return runDeno([
+    "--allow-read",
+    "--allow-write=.test-tmp",
+    "--allow-run=deno",
+    ...server,
+    "cli.ts",
+    ...args,
+    "--db",
+    location,
+  ]);
+}
+
 /** Runs `deno run --no-prompt ...args` in a child process (needs --allow-run=deno). */
 export function runDeno(args: string[], options: SpawnOptions = {}): Promise<DenoRun> {
   return ended(spawnDeno(args, options));

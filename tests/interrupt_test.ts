@@ -62,7 +62,10 @@ Deno.test("Ctrl-C during norton import rolls back the file under way and names t
       `Interrupted: committed "data/products.csv"; not imported (rolled back or not started): ` +
         `"${customers}"\n`,
     );
-    assert.match(run.stdout, /^file +table +processed.*\ndata\/products\.csv +products +1000 /);
+    assert.match(
+      run.stdout,
+      /^file +table +mode +processed.*\ndata\/products\.csv +products +linear +1000 /,
+    );
     assert.equal(countRows(db, "customers"), 0);
     assert.equal(countRows(db, "products"), 1000);
   });
