@@ -297,10 +297,12 @@ async function importCommand(
   using interrupt = interruptible();
   const paths = files.length > 0 ? files.map(userPath) : await defaultFiles();
   const stages = await planImport(paths, { table: options.table, delimiter: options.delimiter });
+  const jobs = stages.flat();
   const progress = options.json || !Deno.stderr.isTerminal()
     ? undefined
-    : await progressForFiles(stages.flat().map((job) => ({ key: job, path: job.path })));
-  const committed: ImportReport[] = [];
+    : await progressForFiles(jobs.map((job) => ({ key: job, path: job.path })));
+  // Each committed file's report at its place in the plan, whatever order they committed in.
+  const done: ImportReport[] = [];
   try {
     await importFiles(stages, {
       db: options.db,
@@ -310,7 +312,7 @@ async function importCommand(
       delimiter: options.delimiter,
       onProgress: progress && ((job, rows) => progress.update(job, rows)),
       onImported: (job, report) => {
-        committed.push(report);
+        done[jobs.indexOf(job)] = report;
         progress?.finish(job, report.processed);
       },
       signal: interrupt.signal,
@@ -320,9 +322,10 @@ async function importCommand(
   } finally {
     progress?.stop();
   }
+  const committed = done.filter((report) => report !== undefined);
   if (committed.length > 0 || options.json) print(committed, REPORT_VIEW, options.json);
   for (const report of committed.filter((r) => r.rejected > 0)) console.error(rejectedNote(report));
-  if (interrupt.signal.aborted) throw new Interrupted(interruptedNote(stages.flat(), committed));
+  if (interrupt.signal.aborted) throw new Interrupted(interruptedNote(jobs, committed));
 }
 
 async function defaultFiles(): Promise<string[]> {

@@ -414,3 +414,22 @@ Deno.test("norton generate refuses to replace CSV files (the bundled data) unles
   assert.equal(forced.code, 0, forced.stderr);
   assert.equal((await Deno.readTextFile(`${dir.path}/products.csv`)).split("\n").length, 5);
 });
+
+Deno.test("norton import --mode parallel lists the files in the plan's order, whichever commits first", async () => {
+  await using big = await datasetDir(20_000);
+  await using small = await datasetDir(10);
+  await using dir = await tempDir();
+  // The small products file commits long before the large customers file.
+  const files = [`${big.path}/customers.csv`, `${small.path}/products.csv`];
+  const run = await norton(
+    "import",
+    ...files,
+    "--mode",
+    "parallel",
+    "--db",
+    `${dir.path}/db`,
+    "--json",
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout).map((r: { file: string }) => r.file), files);
+});

@@ -88,14 +88,24 @@ function countRows(connection: TableConnection, table: Table): number {
   return (statement.get() as { n: number }).n;
 }
 
-/** Creates `folder` if it is missing; its parent must exist (a mistyped path creates nothing). */
+/**
+ * Creates `folder` if it is missing; its parent must exist (a mistyped path
+ * creates nothing). Workers of one parallel import create it at the same
+ * moment: losing that race is no error, a file of that name is.
+ */
 function createFolder(folder: string): void {
   try {
     if (Deno.statSync(folder).isDirectory) return;
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  Deno.mkdirSync(folder);
+  try {
+    Deno.mkdirSync(folder);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists) || !Deno.statSync(folder).isDirectory) {
+      throw error;
+    }
+  }
 }
 
 /** One table's file and the statements prepared on it. */
