@@ -33,7 +33,17 @@ export interface WorkersOptions extends InvalidRowOptions, ReadOptions {
   onImported?: (job: number, report: ImportReport) => void;
 }
 
-const WORKER_URL = new URL("./import_worker.ts", import.meta.url);
+/**
+ * The module each worker runs: import_worker.ts beside this file, or, in the
+ * single-file bundle (dist/norton.js), the copy of it embedded there (see
+ * tools/bundle.ts), which the bundle names with {@linkcode useWorkerModule}.
+ */
+let workerModule: string | URL = new URL("./import_worker.ts", import.meta.url);
+
+/** Makes every later worker run the module at `url` instead of import_worker.ts. */
+export function useWorkerModule(url: string | URL): void {
+  workerModule = url;
+}
 
 /** Imports every job in its own worker, simultaneously; resolves to the reports in job order. */
 export async function importInWorkers(
@@ -41,7 +51,7 @@ export async function importInWorkers(
   options: WorkersOptions,
 ): Promise<ImportReport[]> {
   const since = performance.timeOrigin + (options.since ?? performance.now());
-  const workers = jobs.map(() => new Worker(WORKER_URL, { type: "module" }));
+  const workers = jobs.map(() => new Worker(workerModule, { type: "module" }));
   const cancel = () => {
     for (const worker of workers) worker.postMessage("cancel");
   };
