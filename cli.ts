@@ -48,6 +48,7 @@ import { tableCsv } from "./lib/export_table.ts";
 import { VERSION } from "./cli/version.ts";
 import { permissionHint, requireWrite } from "./cli/permission_hint.ts";
 import { userPath } from "./cli/user_path.ts";
+import { dirname } from "./lib/paths.ts";
 import { wholeNumber } from "./cli/whole_number.ts";
 
 /** What `norton import` loads when given no file: the bundled exports, rentals when present. */
@@ -218,7 +219,8 @@ export function createProgram(): Command {
     .addArgument(new Argument("<table>", "the table").choices(TABLES.map((t) => t.name)))
     .addOption(dbOption())
     .addOption(
-      new Option("--out <file>", "write to this file instead of stdout").argParser(userPath),
+      new Option("--out <file>", "write to this file instead of stdout (its folder is created)")
+        .argParser(userPath),
     )
     .option("--force", "replace the --out file if it exists")
     .addHelpText(
@@ -407,7 +409,12 @@ async function statusCommand(options: { db: string; json?: boolean }): Promise<v
 }
 
 async function sqlCommand(query: string, options: { db: string; json?: boolean }): Promise<void> {
-  const result = await withStore(options.db, [], (store) => store.query(query));
+  const result = await withStore(options.db, [], async (store) => {
+    // A mistyped --db would answer every query with no rows: say so instead.
+    const imported = await Promise.all(TABLES.map((table) => store.hasTable(table)));
+    if (!imported.includes(true)) throw noTables(options.db);
+    return await store.query(query);
+  });
   print(result.rows, queryView(result), options.json);
 }
 
@@ -446,6 +453,7 @@ async function writeFileSafely(
   requireWrite(path);
   const partial = `${path}.partial`;
   requireWrite(partial);
+  await Deno.mkdir(dirname(path), { recursive: true });
   const file = await Deno.open(partial, { write: true, create: true, truncate: true });
   try {
     await bytes.pipeTo(file.writable);
@@ -487,14 +495,18 @@ async function withStore<T>(
   try {
     // A query on a table never imported would create it empty: say what to do instead.
     for (const table of tables) {
-      if (!await store.hasTable(getTable(table))) {
-        throw new Error(`Database "${db}" has no ${table}: import them first with "norton import"`);
-      }
+      if (!await store.hasTable(getTable(table))) throw noTables(db, table);
     }
     return await query(store);
   } finally {
     await store.close();
   }
+}
+
+/** The error for a database without `table`, or without any table. */
+function noTables(db: string, table?: TableName): Error {
+  const what = table === undefined ? "holds no table" : `has no ${table}`;
+  return new Error(`Database "${db}" ${what}: import them first with "norton import"`);
 }
 
 /** Which of the files `names` the folder `dir` holds. */

@@ -199,7 +199,7 @@ for (const engine of ENGINES) {
 
       const files = [];
       for (const table of ["customers", "products", "rentals"] as const) {
-        const out = `${dir.path}/${table}.csv`;
+        const out = `${dir.path}/exports/${table}.csv`; // the folder is created
         ok(await norton("export", table, "--out", out), `export ${table}`);
         files.push(out);
       }
@@ -315,4 +315,15 @@ Deno.test("norton import and check read ';'-separated files whose header names d
   const bad = await nortonAt(`${dir.path}/db`, "import", file, "--delimiter", ";;");
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /'--delimiter <char>' argument ';;' is invalid/);
+});
+
+Deno.test("norton sql on a location that holds no table says so instead of answering nothing", async () => {
+  await using dir = await tempDir();
+  const location = `${dir.path}/typo`;
+  const run = await nortonAt(location, "sql", "SELECT COUNT(*) FROM customers");
+  assert.equal(run.code, 1);
+  assert.equal(
+    run.stderr,
+    `Database "${location}" holds no table: import them first with "norton import"\n`,
+  );
 });
