@@ -330,9 +330,16 @@ function missingReason(reference: Reference, value: string): string {
 function tableFromHeader(path: string, header: string[]): Table {
   const table = tableForHeader(header);
   if (table === undefined) {
+    // One field holding another separator: most likely a file not separated by commas.
+    const other = header.length === 1
+      ? [";", "\t", "|"].find((c) => header[0].includes(c))
+      : undefined;
+    const hint = other === undefined
+      ? ""
+      : `; its fields seem separated by ${JSON.stringify(other)}`;
     throw new ImportError(
       path,
-      `has header "${header.join(",")}", which matches no table's columns`,
+      `has header "${header.join(",")}", which matches no table's columns${hint}`,
       { line: 1 },
     );
   }

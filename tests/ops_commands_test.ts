@@ -309,9 +309,14 @@ Deno.test("norton import and check read ';'-separated files whose header names d
     ]]);
     assert.equal(snapshot(db, "customers").length, 1);
   }
-  const commas = await nortonAt(`${dir.path}/db`, "check", file);
+  const commas = await nortonAt(`${dir.path}/db`, "check", file, "--json");
   assert.equal(commas.code, 1);
-  assert.match(commas.stdout, /matches no table's columns/);
+  assert.deepEqual(
+    JSON.parse(commas.stdout)[0].reason,
+    'has header " Product_ID ;Description; ' +
+      "PRODUCT_TYPE ;Quantity_Available\", which matches no table's columns; its fields seem " +
+      'separated by ";"',
+  );
   const bad = await nortonAt(`${dir.path}/db`, "import", file, "--delimiter", ";;");
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /'--delimiter <char>' argument ';;' is invalid/);
