@@ -4,6 +4,11 @@
  * kept. The first Ctrl-C aborts the job's signal instead, so it can stop
  * between two batches; a second one ends the process at once.
  *
+ * Under `deno task`, one Ctrl-C arrives twice: the terminal sends it to the
+ * whole process group, and the task runner forwards the one it got. A second
+ * SIGINT within {@linkcode SAME_CTRL_C_MS} of the first is that copy, not a
+ * second Ctrl-C (taking it for one ended parallel imports without a word).
+ *
  * @example
  * ```ts
  * import { interruptible } from "./interrupt.ts";
@@ -26,14 +31,20 @@ export class Interrupted extends Error {
   }
 }
 
+/** Milliseconds within which a second SIGINT is the same Ctrl-C (see the module comment). */
+export const SAME_CTRL_C_MS = 1_000;
+
 /** Listens for Ctrl-C until disposed; `signal` aborts on the first one. */
 export function interruptible(): { signal: AbortSignal; [Symbol.dispose](): void } {
   const controller = new AbortController();
+  let first = 0;
   const listener = () => {
     if (!controller.signal.aborted) {
+      first = performance.now();
       controller.abort(new Interrupted("Interrupted"));
       return;
     }
+    if (performance.now() - first < SAME_CTRL_C_MS) return;
     // The progress bars leave the terminal's modes alone (cli/progress.ts):
     // there is nothing to restore before leaving.
     Deno.exit(INTERRUPTED_EXIT_CODE);
