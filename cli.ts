@@ -19,7 +19,7 @@
  */
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { addForwardedCommand, denoTask, type ForwardedCommand } from "./cli/forward_command.ts";
-import { DATASET, generateDataset } from "./lib/generate.ts";
+import { generateDataset, type Shape, SHAPES } from "./lib/generate.ts";
 import type { ImportReport } from "./lib/import_report.ts";
 import { IMPORT_MODES, importFiles, type ImportMode } from "./lib/import_files.ts";
 import { planImport } from "./lib/import_plan.ts";
@@ -259,9 +259,21 @@ export function createProgram(): Command {
     )
     .option("--rows <n>", "rows per file", wholeArgument, 1000)
     .option("--seed <n>", "seed: the same seed and rows give the same bytes", wholeArgument, 42)
+    .addOption(
+      new Option(
+        "--shape <shape>",
+        "plain (as the bundled data) or export (BOM, CRLF, multi-line quoted addresses, other column order)",
+      ).choices(SHAPES).default("plain"),
+    )
     .option("--force", "replace the CSV files the folder already holds")
     .addOption(jsonOption("print the written paths as a JSON array"))
-    .addHelpText("after", examples("norton generate --rows 100000 --out data/large/100000"))
+    .addHelpText(
+      "after",
+      examples(
+        "norton generate --rows 100000 --out data/large/100000",
+        "norton generate --rows 100000 --shape export --out data/large/export-100000",
+      ),
+    )
     .action(generateCommand);
 
   for (const command of FORWARDED) addForwardedCommand(program, command);
@@ -470,10 +482,18 @@ function plural(count: number, noun: string): string {
 }
 
 async function generateCommand(
-  options: { out: string; rows: number; seed: number; json?: boolean; force?: boolean },
+  options: {
+    out: string;
+    rows: number;
+    seed: number;
+    shape: Shape;
+    json?: boolean;
+    force?: boolean;
+  },
 ) {
   // `--out data` would silently have replaced the bundled exports.
-  const present = options.force ? [] : await existing(options.out, Object.keys(DATASET));
+  const names = TABLES.map((table) => `${table.name}.csv`);
+  const present = options.force ? [] : await existing(options.out, names);
   if (present.length > 0) {
     throw new Error(
       `Cannot write "${options.out}": it already holds ${present.join(", ")}; ` +
@@ -481,7 +501,8 @@ async function generateCommand(
     );
   }
   requireWrite(options.out);
-  const paths = await generateDataset(options.out, { rows: options.rows, seed: options.seed });
+  const { rows, seed, shape } = options;
+  const paths = await generateDataset(options.out, { rows, seed, shape });
   console.log(options.json ? JSON.stringify(paths) : paths.join("\n"));
 }
 
