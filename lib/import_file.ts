@@ -37,15 +37,28 @@
 import { type CsvBatch, readCsv } from "./csv.ts";
 import { KeyCheck } from "./key_check.ts";
 import { ImportError } from "./import_error.ts";
-import { recoverRejects, RejectsFile, rejectsPath } from "./rejects.ts";
-import { getTable, type Reference, type Table, tableForHeader, type TableName } from "./schema.ts";
+import {
+  recoverRejects,
+  type Rejects,
+  type RejectsFactory,
+  RejectsFile,
+  rejectsPath,
+} from "./rejects.ts";
+import {
+  getTable,
+  headerName,
+  type Reference,
+  type Table,
+  tableForHeader,
+  type TableName,
+} from "./schema.ts";
 import type { ImportReport } from "./import_report.ts";
-import type { InvalidRowOptions } from "./run_options.ts";
+import type { InvalidRowOptions, ReadOptions } from "./run_options.ts";
 import { rejectsFolder } from "./store/open.ts";
 import type { Store, Value, Writer } from "./store/store.ts";
 
 /** Options for {@linkcode importFile}. */
-export interface ImportFileOptions extends InvalidRowOptions {
+export interface ImportFileOptions extends InvalidRowOptions, ReadOptions {
   /** The table to load; by default the one whose columns the header names. */
   table?: TableName;
   /** `performance.now()` at which the clock of `seconds` starts; defaults to the call. */
@@ -56,6 +69,11 @@ export interface ImportFileOptions extends InvalidRowOptions {
   signal?: AbortSignal;
   /** When given, milliseconds spent per phase are added to it (for profiling). */
   timings?: ImportTimings;
+  /**
+   * Where "skip" mode's bad rows go; defaults to a rejects file (lib/rejects.ts).
+   * Leftover rejects files of earlier runs are settled only with the default.
+   */
+  rejects?: RejectsFactory;
 }
 
 /** Milliseconds an import spent in each phase. */
@@ -79,11 +97,12 @@ export interface ImportTimings {
  * (in "skip" mode, bad rows go to the rejects file instead).
  */
 export async function importFile(
-  store: Store,
+  store: Pick<Store, "location" | "write" | "rejectsMark">,
   path: string,
   options: ImportFileOptions = {},
 ): Promise<ImportReport> {
-  const since = options.since ?? performance.now();
+  const started = performance.now();
+  const since = options.since ?? started;
   const timings = options.timings ?? { parse: 0, begin: 0, validate: 0, insert: 0, commit: 0 };
   let clock = performance.now();
   const lap = () => {
@@ -93,7 +112,8 @@ export async function importFile(
     return elapsed;
   };
   const skip = options.onInvalid === "skip";
-  const batches = readCsv(path, skip ? { raw: true, keepInvalid: true } : {});
+  const delimiter = options.delimiter;
+  const batches = readCsv(path, skip ? { raw: true, keepInvalid: true, delimiter } : { delimiter });
   // The reader holds the file open until it is read to the end: close it on every way out.
   try {
     // 1. Header.
@@ -104,9 +124,12 @@ export async function importFile(
 
     // 2. Begin.
     const final = rejectsPath(options.rejectsDir ?? rejectsFolder(store.location), path);
-    await recoverRejects(store, table, final);
+    if (options.rejects === undefined) await recoverRejects(store, table, final);
     const rejects = skip
-      ? await RejectsFile.create(final, table.name, first.value.raw!.shift()!)
+      ? await (options.rejects ?? RejectsFile.create)(final, first.value.raw!.shift()!, {
+        store,
+        table,
+      })
       : undefined;
     const context: CheckContext = { path, table, convert, keys: new KeyCheck() };
     const check = rejects === undefined ? strictCheck(context) : skipCheck(context, rejects);
@@ -135,6 +158,14 @@ export async function importFile(
       // 5. Commit: count, seal the rejects file, and COMMIT when this body returns.
       const after = await writer.count();
       const rejected = rejects?.count ?? 0;
+      const seconds = (performance.now() - started) / 1000;
+      await writer.record({
+        at: new Date().toISOString(),
+        file: path,
+        processed,
+        rejected,
+        seconds,
+      });
       const report = {
         file: path,
         table: table.name,
@@ -143,6 +174,7 @@ export async function importFile(
         before,
         after,
         seconds: 0,
+        took: 0,
       };
       await rejects?.seal(writer);
       lap();
@@ -153,13 +185,15 @@ export async function importFile(
       report = await written;
     } catch (error) {
       if (rejects === undefined) throw error;
-      report = await settleFailed(store, table, rejects, sealed, error);
+      report = await settleFailed(rejects, sealed, error);
     }
     timings.commit += lap();
-    if (rejects === undefined) return { ...report, seconds: (performance.now() - since) / 1000 };
-    const { path: rejectsFile, problem } = await rejects.publish(store, table);
-    const seconds = (performance.now() - since) / 1000;
-    return { ...report, rejectsFile, rejectsProblem: problem, seconds };
+    const kept = await rejects?.commit();
+    const now = performance.now();
+    const done = { ...report, seconds: (now - since) / 1000, took: (now - started) / 1000 };
+    return kept === undefined
+      ? done
+      : { ...done, rejectsFile: kept.path, rejectsProblem: kept.problem };
   } finally {
     await batches.return(undefined);
   }
@@ -191,9 +225,16 @@ function readHeader(
 function tableFromHeader(path: string, header: string[], line: number): Table {
   const table = tableForHeader(header);
   if (table === undefined) {
+    // One field holding another separator: most likely a file not separated by commas.
+    const other = header.length === 1
+      ? [";", "\t", "|"].find((c) => header[0].includes(c))
+      : undefined;
+    const hint = other === undefined
+      ? ""
+      : `; its fields seem separated by ${JSON.stringify(other)}`;
     throw new ImportError(
       path,
-      `has header "${header.join(",")}", which matches no table's columns`,
+      `has header "${header.join(",")}", which matches no table's columns${hint}`,
       { line },
     );
   }
@@ -202,12 +243,13 @@ function tableFromHeader(path: string, header: string[], line: number): Table {
 
 /** For each schema column, its index in the CSV header (on `line`). */
 function columnOrder(path: string, table: Table, header: string[], line: number): number[] {
-  const names = header.map((h) => h.trim());
+  const names = header.map(headerName);
   const fail = (reason: string) => new ImportError(path, reason, { line });
   names.forEach((name, i) => {
-    if (names.indexOf(name) !== i) throw fail(`has column "${name}" twice in the header`);
+    const given = header[i].trim();
+    if (names.indexOf(name) !== i) throw fail(`has column "${given}" twice in the header`);
     if (!table.columns.some((c) => c.name === name)) {
-      throw fail(`has unknown column "${name}" in the header for table ${table.name}`);
+      throw fail(`has unknown column "${given}" in the header for table ${table.name}`);
     }
   });
   return table.columns.map((column) => {
@@ -328,7 +370,7 @@ async function checkReferences(
  * row passed every other check, so a row refused for a bad reference does not
  * make a later good row with its key a "repeat".
  */
-function skipCheck({ table, convert, keys }: CheckContext, rejects: RejectsFile): CheckBatch {
+function skipCheck({ table, convert, keys }: CheckContext, rejects: Rejects): CheckBatch {
   return async (batch, writer) => {
     const refused: { line: number; reason: string; raw: string }[] = [];
     let candidates: { row: Value[]; line: number; raw: string }[] = [];
@@ -393,17 +435,15 @@ async function* absentReferences(
 // 5. Commit
 
 /**
- * Settles the rejects file of an import whose write failed. Before the seal,
- * nothing committed: the file goes. After it, the COMMIT itself failed, and
- * only the database knows whether it took effect: if it did, the import
- * succeeded and its report is returned (never a failure after a commit); if it
- * did not, the file goes; if the database cannot say, the file stays for the
- * next run to settle (lib/rejects.ts). Otherwise it throws `error`.
+ * Settles the rejects of an import whose write failed. Before the seal,
+ * nothing committed: they go. After it, the COMMIT itself failed, and only the
+ * database knows whether it took effect: if it did, the import succeeded and
+ * its report is returned (never a failure after a commit). Otherwise it
+ * throws `error` (lib/rejects.ts drops the rows, or leaves them for the next
+ * run when the database cannot say).
  */
 async function settleFailed(
-  store: Store,
-  table: Table,
-  rejects: RejectsFile,
+  rejects: Rejects,
   sealed: ImportReport | undefined,
   error: unknown,
 ): Promise<ImportReport> {
@@ -411,9 +451,6 @@ async function settleFailed(
     await rejects.discard();
     throw error;
   }
-  const committed = await rejects.committed(store, table).catch(() => undefined);
-  if (committed === true) return sealed;
-  if (committed === undefined) rejects.abandon();
-  else await rejects.discard();
+  if (await rejects.settle()) return sealed;
   throw error;
 }

@@ -24,7 +24,7 @@
  *    written, the file and its folder are fsynced, and the transaction records
  *    `<token>` as the owner of the final name ({@linkcode Writer.markRejects}).
  *    If any of it fails (a full disk), the import fails and rolls back.
- * 3. Publish, after COMMIT: the rename to the final name. If that fails (a
+ * 3. Commit, after the import's COMMIT: the rename to the final name. If that fails (a
  *    folder appeared there), the import has committed and does not fail: its
  *    report names the partial file, which holds the rows, and what went wrong.
  * 4. Recover, when the next import of the same file into the same table starts
@@ -33,7 +33,7 @@
  *    run was killed between COMMIT and rename: the rename is completed.
  *    Otherwise it never committed, and the file is removed. A newer committed
  *    import owns the name in the database, so an older leftover never replaces
- *    its rejects: the last import to commit wins. (Publish checks the same
+ *    its rejects: the last import to commit wins. (Step 3 checks the same
  *    before its rename, for imports of one file that run at once.)
  *
  * @module
@@ -84,13 +84,57 @@ export interface Published {
   problem?: string;
 }
 
+/**
+ * Where an import in "skip" mode sends its bad rows: a {@linkcode RejectsFile}
+ * by default, or anything with this life (norton check collects them).
+ */
+export interface Rejects {
+  /** Where the rows end up, for the report. */
+  readonly path: string;
+  /** Rows rejected so far. */
+  readonly count: number;
+  /** Records the record starting at `line`, with its raw text, as rejected for `reason`. */
+  add(line: number, reason: string, raw: string): Promise<void>;
+  /**
+   * Inside the import's transaction, just before COMMIT: makes the rows
+   * durable and records, through `writer`, that this import owns them.
+   */
+  seal(writer: Writer): Promise<void>;
+  /** After COMMIT: keeps the rows and says where they are. Never throws: the import committed. */
+  commit(): Promise<Published>;
+  /** Drops the rows: the import did not commit. */
+  discard(): Promise<void>;
+  /**
+   * After a COMMIT that failed: whether it took effect nonetheless (then the
+   * caller goes on to {@linkcode Rejects.commit}). Drops the rows if it did
+   * not; leaves them for the next run when that cannot be told.
+   */
+  settle(): Promise<boolean>;
+}
+
+/** The import that rejects belong to: the store that records their owner, and the table. */
+export interface RejectsOwner {
+  /** The store imported into. */
+  store: Pick<Store, "rejectsMark">;
+  /** The table imported into. */
+  table: Table;
+}
+
+/** Starts the {@linkcode Rejects} of a CSV file, given where they go, its raw header line and its import. */
+export type RejectsFactory = (
+  path: string,
+  header: string,
+  owner: RejectsOwner,
+) => Promise<Rejects>;
+
 /** A rejects file being written; see the module's documentation for its life. */
-export class RejectsFile {
+export class RejectsFile implements Rejects {
   /** The final path of the file. */
   readonly path: string;
   #partial: string;
   #token: string;
   #owner: string;
+  #import: RejectsOwner;
   #file: Deno.FsFile;
   #buffer = "";
   #count = 0;
@@ -103,20 +147,22 @@ export class RejectsFile {
     owner: string,
     file: Deno.FsFile,
     header: string,
+    of: RejectsOwner,
   ) {
     this.path = path;
     this.#partial = partial;
     this.#token = token;
     this.#owner = owner;
+    this.#import = of;
     this.#file = file;
     this.#buffer = `line,reason,${withNewline(header)}`;
   }
 
   /**
-   * Starts the rejects file at `path` for an import into `table`, given the
-   * CSV file's raw header line.
+   * Starts the rejects file at `path` of the import `of`, given the CSV
+   * file's raw header line.
    */
-  static async create(path: string, table: TableName, header: string): Promise<RejectsFile> {
+  static async create(path: string, header: string, of: RejectsOwner): Promise<RejectsFile> {
     try {
       const existing = await Deno.stat(path).catch((error) => {
         if (error instanceof Deno.errors.NotFound) return undefined;
@@ -126,13 +172,16 @@ export class RejectsFile {
       const owner = await ownerName(path);
       while (true) {
         const token = randomToken();
-        const partial = join(dirname(path), `${partialPrefix(path, table)}${token}.partial`);
+        const partial = join(
+          dirname(path),
+          `${partialPrefix(path, of.table.name)}${token}.partial`,
+        );
         const file = await Deno.open(partial, { read: true, write: true, createNew: true });
         await file.lock(true);
         // A recovery that took the lock between our open and our lock has
         // removed the file: take another name.
         if (await sameFile(partial, file)) {
-          return new RejectsFile(path, partial, token, owner, file, header);
+          return new RejectsFile(path, partial, token, owner, file, header, of);
         }
         file.close();
       }
@@ -183,19 +232,19 @@ export class RejectsFile {
     await writer.markRejects(this.#owner, this.#token);
   }
 
-  /** Whether the import that sealed this file committed, as far as `store` can tell. */
-  async committed(store: Store, table: Table): Promise<boolean> {
+  /** Whether the import that sealed this file is the last to have committed one. */
+  async #owns(): Promise<boolean> {
+    const { store, table } = this.#import;
     return await store.rejectsMark(table, this.#owner) === this.#token;
   }
 
   /**
    * After COMMIT: renames the file into place, unless another import of the
-   * same file committed since (its rejects file wins, as its rows did). Never
-   * throws: the import has committed.
+   * same file committed since (its rejects file wins, as its rows did).
    */
-  async publish(store: Store, table: Table): Promise<Published> {
+  async commit(): Promise<Published> {
     try {
-      if (!await this.committed(store, table).catch(() => true)) {
+      if (!await this.#owns().catch(() => true)) {
         await Deno.remove(this.#partial);
         return { path: this.path, problem: NEWER };
       }
@@ -210,15 +259,16 @@ export class RejectsFile {
     }
   }
 
-  /** Drops the file of an import that did not commit. */
   async discard(): Promise<void> {
     await Deno.remove(this.#partial).catch(() => {});
     this.#file.close();
   }
 
-  /** Leaves the file for the next run to complete or clean (whether it committed is unknown). */
-  abandon(): void {
-    this.#file.close();
+  async settle(): Promise<boolean> {
+    const committed = await this.#owns().catch(() => undefined);
+    if (committed === false) await this.discard();
+    if (committed === undefined) this.#file.close(); // the next run settles it
+    return committed === true;
   }
 }
 
@@ -227,7 +277,11 @@ export class RejectsFile {
  * of imports into `table` (step 4 in the module's documentation). Best effort:
  * what it cannot settle now stays for a later run, and the import goes on.
  */
-export async function recoverRejects(store: Store, table: Table, path: string): Promise<void> {
+export async function recoverRejects(
+  store: Pick<Store, "rejectsMark">,
+  table: Table,
+  path: string,
+): Promise<void> {
   const folder = dirname(path);
   const prefix = partialPrefix(path, table.name);
   const leftovers: { partial: string; token: string }[] = [];

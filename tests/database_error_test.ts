@@ -34,43 +34,44 @@ Deno.test("an odd database path is refused with a message naming what is actuall
   const cases: { name: string; make: (dir: string) => Promise<unknown>; reason: string }[] = [
     {
       name: "the table's file is a folder",
-      make: (dir) => Deno.mkdir(`${dir}/t.products.db`),
+      make: (dir) => Deno.mkdir(`${dir}/products.db`),
       reason: "it is a folder, not a database file",
     },
     {
       name: "the table's file is a link into a folder that does not exist",
-      make: (dir) => symlink("gone/x.db", `${dir}/t.products.db`),
+      make: (dir) => symlink("gone/x.db", `${dir}/products.db`),
       reason: 'it is a link to "gone/x.db", whose folder "DIR/gone" does not exist',
     },
     {
       name: "the table's file is a link to itself",
-      make: (dir) => symlink("t.products.db", `${dir}/t.products.db`),
-      reason: 'it is a link to "t.products.db", which cannot be followed: ' +
+      make: (dir) => symlink("products.db", `${dir}/products.db`),
+      reason: 'it is a link to "products.db", which cannot be followed: ' +
         "Too many levels of symbolic links (os error 40)",
     },
     {
       name: "its -wal is a folder",
-      make: (dir) => Deno.mkdir(`${dir}/t.products.db-wal`),
-      reason: '"DIR/t.products.db-wal" beside it is a folder, not a file',
+      make: (dir) => Deno.mkdir(`${dir}/products.db-wal`),
+      reason: '"DIR/products.db-wal" beside it is a folder, not a file',
     },
     {
       name: "its -shm is a folder",
       make: async (dir) => {
-        await Deno.writeFile(`${dir}/t.products.db`, new Uint8Array());
-        await Deno.mkdir(`${dir}/t.products.db-shm`);
+        await Deno.writeFile(`${dir}/products.db`, new Uint8Array());
+        await Deno.mkdir(`${dir}/products.db-shm`);
       },
-      reason: '"DIR/t.products.db-shm" beside it is a folder, not a file',
+      reason: '"DIR/products.db-shm" beside it is a folder, not a file',
     },
   ];
   await using files = await tempDir();
   const csv = await writeFile(files.path, "p.csv", HEADER + "P1,desk,office,1\n");
   for (const { name, make, reason } of cases) {
     await t.step(name, async () => {
+      // The location is a folder with one file per table.
       await using dir = await tempDir();
       await make(dir.path);
       assert.equal(
-        await outcome(`${dir.path}/t.db`, csv),
-        `Cannot open database "${dir.path}/t.products.db": ${reason.replaceAll("DIR", dir.path)}`,
+        await outcome(dir.path, csv),
+        `Cannot open database "${dir.path}/products.db": ${reason.replaceAll("DIR", dir.path)}`,
       );
     });
   }
@@ -96,8 +97,8 @@ Deno.test({
         await using full = (await tinyDisk(512))!;
         await fillDisk(full.path, free);
         assert.equal(
-          await outcome(`${full.path}/t.db`, csv),
-          `Cannot ${action} database "${full.path}/t.products.db": the disk is full`,
+          await outcome(full.path, csv),
+          `Cannot ${action} database "${full.path}/products.db": the disk is full`,
         );
       });
     }

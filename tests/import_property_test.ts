@@ -18,7 +18,7 @@ import { planImport } from "../lib/import_plan.ts";
 import type { ImportReport } from "../lib/import_report.ts";
 import type { TableName } from "../lib/schema.ts";
 import { openStore } from "../lib/store/open.ts";
-import { tableFile } from "../lib/store/sqlite.ts";
+import { tableFile } from "../lib/store/open.ts";
 import { BASE_KEYS, fileBytes, type FileModel, fileModel } from "./csv_arbitrary.ts";
 import {
   type Expected,
@@ -65,6 +65,7 @@ const BASE = await (async () => {
 /** A fresh copy of the base database in `dir`; returns its location. */
 async function baseCopy(dir: string): Promise<string> {
   const db = `${dir}/t.db`;
+  await Deno.mkdir(db);
   for (const table of TABLES) await Deno.copyFile(tableFile(BASE.db, table), tableFile(db, table));
   return db;
 }
@@ -160,7 +161,7 @@ for (const mode of ["fail", "skip"] as const) {
 type RunOutcome =
   | {
     ok: true;
-    reports: Omit<ImportReport, "seconds" | "rejectsFile">[];
+    reports: Omit<ImportReport, "seconds" | "took" | "mode" | "rejectsFile">[];
     rejects: string[];
     tables: string[];
   }
@@ -186,7 +187,9 @@ async function runAll(
     );
     return {
       ok: true,
-      reports: reports.map(({ seconds: _, rejectsFile: __, ...rest }) => rest),
+      reports: reports.map(({ seconds: _, took: __, mode: ___, rejectsFile: ____, ...rest }) =>
+        rest
+      ),
       rejects,
       tables: TABLES.map((t) => checksum(db, t)),
     };

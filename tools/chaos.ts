@@ -35,7 +35,7 @@ import { planImport } from "../lib/import_plan.ts";
 import { recoverRejects, rejectsPath } from "../lib/rejects.ts";
 import { getTable, type TableName } from "../lib/schema.ts";
 import { openStore } from "../lib/store/open.ts";
-import { tableFile } from "../lib/store/sqlite.ts";
+import { tableFile } from "../lib/store/open.ts";
 import { digests, drillFlags, removeIfThere, restoreTables, runChild } from "./drill.ts";
 import { integrityCheck } from "./table_digest.ts";
 
@@ -123,7 +123,7 @@ async function datasets(dir: string, rows: number): Promise<Datasets> {
   await generateDataset(clean, { rows, seed: 42 });
   await withBadRows(clean, bad);
   await generateDataset(old, { rows: Math.floor(rows * 3 / 4), seed: 7 });
-  const pristine = `${dir}/old.db`;
+  const pristine = `${dir}/old-db`;
   for (const table of ALL) removeIfThere(tableFile(pristine, table));
   await importFiles(await planImport(ALL.map((t) => `${old}/${t}.csv`)), {
     db: pristine,
@@ -210,7 +210,7 @@ async function killScenario(
   const work = `${dir}/kill`;
   removeIfThere(work);
   await Deno.mkdir(work, { recursive: true });
-  const db = `${work}/chaos.db`;
+  const db = `${work}/chaos-db`;
   const reset = () => {
     for (const entry of Deno.readDirSync(work)) removeIfThere(`${work}/${entry.name}`);
     restoreTables(data.pristine, db, ALL);
@@ -370,28 +370,27 @@ async function diskScenarios(dir: string): Promise<ScenarioResult[]> {
       const control = `${dir}/disk-control`;
       removeIfThere(control);
       await Deno.mkdir(control);
-      const done = await runChild(args(`${control}/t.db`));
+      const done = await runChild(args(`${control}/db`));
       if (done.code !== 0) throw new Error(`${name} failed on a real disk: ${done.stderr}`);
-      const fresh = digests(`${control}/t.db`, ALL);
-      const needed = [...Deno.readDirSync(control)]
-        .reduce((sum, e) => sum + Deno.statSync(`${control}/${e.name}`).size, 0);
+      const fresh = digests(`${control}/db`, ALL);
+      const needed = sizeOf(control);
       for (const share of [0.02, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1, 1.3, 2]) {
         const kib = Math.max(64, Math.ceil(needed * share / 1024));
         if (!await run("mount", ["-t", "tmpfs", "-o", `size=${kib}k`, "tmpfs", work])) {
           throw new Error(`cannot mount a tmpfs of ${kib} KiB on ${work}`);
         }
         try {
-          const outcome = await runChild(args(`${work}/t.db`), { timeoutMs: 120_000 });
+          const outcome = await runChild(args(`${work}/db`), { timeoutMs: 120_000 });
           result.cases++;
           // Room to look: even reading a WAL database writes its -shm file.
           await run("mount", ["-o", "remount,size=64m", work]);
           if (outcome.code !== 0) result.faults++;
           const said = outcome.stderr.trim().replace(/".*?"/g, "…").replace(/\d+/g, "N");
           count(result, outcome.code === 0 ? "imported" : `exit ${outcome.code}: ${said}`);
-          const problems = checkEnding(outcome, digests(`${work}/t.db`, ALL), fresh);
+          const problems = checkEnding(outcome, digests(`${work}/db`, ALL), fresh);
           for (const table of ALL) {
             try {
-              const integrity = integrityCheck(tableFile(`${work}/t.db`, table));
+              const integrity = integrityCheck(tableFile(`${work}/db`, table));
               if (integrity !== "ok") problems.push(`${table}: integrity ${integrity}`);
             } catch {
               // no file: nothing to check
@@ -414,6 +413,16 @@ async function diskScenarios(dir: string): Promise<ScenarioResult[]> {
     }
   }
   return results;
+}
+
+/** Bytes of the files in the folder `dir` and its folders. */
+function sizeOf(dir: string): number {
+  let size = 0;
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = `${dir}/${entry.name}`;
+    size += entry.isDirectory ? sizeOf(path) : Deno.statSync(path).size;
+  }
+  return size;
 }
 
 /** What is wrong with how a run ended: exit 0 with every table new, or 1 with one line and whole tables. */

@@ -16,7 +16,7 @@
  */
 import { generateDataset } from "../lib/generate.ts";
 import { MAIN_FILES } from "../lib/run_options.ts";
-import { tableFile } from "../lib/store/sqlite.ts";
+import { tableFile } from "../lib/store/open.ts";
 import { digests, drillFlags, restoreTables, runChild } from "./drill.ts";
 import { integrityCheck } from "./table_digest.ts";
 import * as linear from "../linear.ts";
@@ -57,11 +57,12 @@ export async function crashDrill(dir: string, options: CrashOptions = {}): Promi
   await Deno.mkdir(dir, { recursive: true });
   await generateDataset(`${dir}/new`, { rows, seed: 42 });
   await generateDataset(`${dir}/old`, { rows: Math.floor(rows * 3 / 4), seed: 7 });
-  const pristine = `${dir}/old.db`;
+  const pristine = `${dir}/old-db`;
   await linear.run({ dataDir: `${dir}/old`, db: pristine });
   const old = digests(pristine, MAIN_FILES);
 
-  const db = `${dir}/crash.db`;
+  const db = `${dir}/crash-db`;
+  Deno.mkdirSync(db, { recursive: true });
   const args = [
     "run",
     "--no-prompt",

@@ -7,11 +7,12 @@
 import { parseArgs } from "node:util";
 import { wholeNumber } from "../cli/whole_number.ts";
 import type { TableName } from "../lib/schema.ts";
-import { tableFile } from "../lib/store/sqlite.ts";
+import { tableFile } from "../lib/store/open.ts";
 import { digestTable } from "./table_digest.ts";
 
 /** Copies the table files of the SQLite store `pristine` over those of `db`, without journals. */
 export function restoreTables(pristine: string, db: string, tables: readonly TableName[]): void {
+  Deno.mkdirSync(db, { recursive: true });
   for (const table of tables) {
     Deno.copyFileSync(tableFile(pristine, table), tableFile(db, table));
     for (const suffix of ["-wal", "-shm"]) removeIfThere(tableFile(db, table) + suffix);
