@@ -24,6 +24,7 @@
  *
  * ```sh
  * deno task chaos --rows 100000 --kills 4
+ * deno task chaos --only pg --pg postgres://root@127.0.0.1:5432/test
  * ```
  *
  * @module
@@ -67,6 +68,8 @@ export interface ChaosOptions {
   kills?: number;
   /** PostgreSQL server for the termination scenarios; skipped without one. */
   pg?: string;
+  /** Run only these parts: "kill", "disk" and/or "pg", comma-separated. Defaults to all. */
+  only?: string;
   /** Called after each scenario. */
   onScenario?: (result: ScenarioResult) => void;
 }
@@ -94,14 +97,32 @@ export async function chaosDrill(
     results.push(result);
     options.onScenario?.(result);
   };
+  const parts = chaosParts(options.only);
   const data = await datasets(dir, rows);
-  for (const scenario of killScenarios(dir, data)) {
-    report(await killScenario(dir, data, scenario, kills));
+  if (parts.has("kill")) {
+    for (const scenario of killScenarios(dir, data)) {
+      report(await killScenario(dir, data, scenario, kills));
+    }
   }
-  for (const result of await diskScenarios(dir)) report(result);
-  for (const result of await pgScenarios(dir, data, kills, options.pg)) report(result);
+  if (parts.has("disk")) { for (const result of await diskScenarios(dir)) report(result); }
+  if (parts.has("pg")) {
+    for (const result of await pgScenarios(dir, data, kills, options.pg)) report(result);
+  }
   return results;
 }
+
+/** The parts named by `--only` ("kill,disk,pg" by default); throws a TypeError for another. */
+export function chaosParts(only = "kill,disk,pg"): Set<string> {
+  const parts = new Set(only.split(","));
+  for (const part of parts) {
+    if (!PARTS.includes(part)) {
+      throw new TypeError(`Unknown --only part "${part}": expected ${PARTS.join(", ")}`);
+    }
+  }
+  return parts;
+}
+
+const PARTS = ["kill", "disk", "pg"];
 
 // Datasets -------------------------------------------------------------------
 
@@ -608,12 +629,21 @@ const options = import.meta.main
     rows: 100_000,
     kills: 4,
     dir: "data/large/chaos",
+    only: undefined,
     pg: Deno.permissions.querySync({ name: "env", variable: "HPN_PG_URL" }).state === "granted"
       ? Deno.env.get("HPN_PG_URL")
       : undefined,
   })
   : undefined;
-if (options !== undefined) {
+let valid = options !== undefined;
+try {
+  chaosParts(options?.only);
+} catch (error) {
+  console.error((error as Error).message);
+  Deno.exitCode = 2;
+  valid = false;
+}
+if (options !== undefined && valid) {
   const results = await chaosDrill(options.dir, {
     ...options,
     onScenario: (r) => {

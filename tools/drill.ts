@@ -116,12 +116,14 @@ export interface DrillFlags {
   dir: string;
   /** `--pg`: a PostgreSQL server, where the drill takes one. */
   pg?: string;
+  /** `--only`: which of its parts to run, where the drill has parts. */
+  only?: string;
 }
 
 /**
- * Reads a drill's flags, `defaults` filling in those not given (`pg` given in
- * the defaults means the drill takes `--pg`); prints one line and returns
- * undefined when one is bad.
+ * Reads a drill's flags, `defaults` filling in those not given (`pg` or
+ * `only` in the defaults, even undefined, means the drill takes that flag);
+ * prints one line and returns undefined when one is bad.
  */
 export function drillFlags(args: string[], defaults: DrillFlags): DrillFlags | undefined {
   try {
@@ -132,6 +134,7 @@ export function drillFlags(args: string[], defaults: DrillFlags): DrillFlags | u
         kills: { type: "string", default: String(defaults.kills) },
         dir: { type: "string", default: defaults.dir },
         ...("pg" in defaults ? { pg: { type: "string" } } : {}),
+        ...("only" in defaults ? { only: { type: "string" } } : {}),
       },
     });
     return {
@@ -139,6 +142,7 @@ export function drillFlags(args: string[], defaults: DrillFlags): DrillFlags | u
       kills: wholeNumber("--kills", values.kills, 1),
       dir: values.dir as string,
       ...("pg" in defaults ? { pg: (values.pg as string | undefined) ?? defaults.pg } : {}),
+      ...("only" in defaults ? { only: (values.only as string | undefined) ?? defaults.only } : {}),
     };
   } catch (error) {
     console.error((error as Error).message);
