@@ -12,32 +12,33 @@
  * `sslmode`) go to the driver. The driver also honours the libpq `PG*`
  * variables (PGPASSWORD, PGAPPNAME …): scripts grant `--allow-env=PG*` for it.
  *
- * Writes: each import is one transaction. Rows are COPYed (text format) into a
- * temporary staging table without indexes, then moved into the real table by
- * one `INSERT … SELECT … ORDER BY key ON CONFLICT DO UPDATE` when the
- * transaction next reads the table (the `after` count) or commits. COPY was
- * measured faster than multi-row INSERTs (README, "When one machine is not
- * enough"), and the ORDER BY makes every import lock rows in key order, which
- * is what keeps concurrent imports of overlapping keys from deadlocking
- * (contention/postgres.ts shows the deadlock that the order prevents).
+ * Writes (docs/postgresql.md has the measurements): each import is one
+ * transaction on one connection, and its rows stream to the server in one
+ * `COPY … FROM STDIN` while the next batch is parsed.
+ * - Into an empty table, the COPY goes straight into the table, as psql's
+ *   `\copy` would: the import first locks the table against other writers
+ *   (SHARE ROW EXCLUSIVE; readers go on) and checks that it is still empty. No
+ *   key can collide: the import refuses a file whose keys repeat before any
+ *   row is sent, and the lock keeps other imports out until this one commits.
+ * - Into a table with rows, the COPY fills a temporary staging table, merged
+ *   by one `INSERT … SELECT … ORDER BY key ON CONFLICT DO UPDATE` when the
+ *   transaction next reads the table (the `after` count) or commits. The ORDER
+ *   BY makes every import lock rows in key order, which keeps concurrent
+ *   imports of overlapping keys from deadlocking (contention/postgres.ts shows
+ *   the deadlock that the order prevents).
+ * A lost connection ends the write at once with one "Cannot write to
+ * database" error, and nothing more is sent on it: the server rolls the
+ * transaction back when the connection drops.
  *
  * @module
  */
 import { connect } from "node:net";
-import { finished } from "node:stream/promises";
 import postgres from "postgres";
-import {
-  getTable,
-  quoteIdent,
-  type Reference,
-  type Table,
-  type TableName,
-  TABLES,
-} from "../schema.ts";
+import { getTable, quoteIdent, type Reference, type Table, TABLES } from "../schema.ts";
+import { CopyIn, copyText } from "./pg_copy.ts";
 import type { Customer, Product, Store, Value, Writer } from "./store.ts";
 
 type Sql = postgres.Sql;
-type Transaction = postgres.TransactionSql;
 
 /** What a location means: the driver's URL (without `schema`) and our schema, if any. */
 export interface PgTarget {
@@ -81,19 +82,6 @@ const SQL_TYPES: Record<Table["columns"][number]["type"], string> = {
 /** SQLSTATEs of a concurrent CREATE … IF NOT EXISTS that lost the race. */
 const CREATE_RACE = new Set(["23505", "42P06", "42P07"]);
 
-/** Escapes a value for COPY's text format (tab-separated, backslash escapes). */
-function copyField(value: Value): string {
-  if (typeof value === "number") return String(value);
-  return value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]);
-}
-
-const COPY_ESCAPES: Record<string, string> = {
-  "\\": "\\\\",
-  "\t": "\\t",
-  "\n": "\\n",
-  "\r": "\\r",
-};
-
 /** The driver's socket: TCP to the first host, with Nagle's algorithm off. */
 function noDelaySocket(options: { host: string[]; port: number[] }) {
   const socket = connect(options.port[0], options.host[0]);
@@ -102,51 +90,110 @@ function noDelaySocket(options: { host: string[]; port: number[] }) {
 }
 
 /**
- * Driver options. The driver leaves Nagle's algorithm on, and under Deno each
- * small message (a COPY's end, a short query) then waits for the server's
- * delayed ACK: measured, 20 one-row COPYs took 1.7 s, and 18 ms with it off.
- * `socket` is a documented option that the driver's types do not declare,
- * hence the variable rather than a literal. With it, the driver's fail-over
- * between several hosts in one URL and Unix-socket paths are not available.
+ * Driver options, `onclose` aside. The driver leaves Nagle's algorithm on,
+ * and under Deno each small message (a COPY's end, a short query) then waits
+ * for the server's delayed ACK: measured, 20 one-row COPYs took 1.7 s, and
+ * 18 ms with it off. `socket` is a documented option that the driver's types
+ * do not declare, hence the variable rather than a literal. With it, the
+ * driver's fail-over between several hosts in one URL and Unix-socket paths
+ * are not available.
+ *
+ * One connection (`max: 1`): a write is one transaction, sent as plain BEGIN
+ * and COMMIT so that nothing is sent on a connection once it is lost (the
+ * driver's `begin()` sends ROLLBACK down a dead socket and crashes on it).
+ * The driver allows BEGIN only with `max: 1`. `max_lifetime: null`: the
+ * driver would otherwise close the connection after 30 to 60 minutes, between
+ * two statements of a long import.
  */
 const DRIVER_OPTIONS: postgres.Options<Record<string, never>> = Object.assign(
   // Notices ("relation already exists, skipping") are expected, not news.
-  { max: 4, onnotice: () => {} },
+  { max: 1, max_lifetime: null, onnotice: () => {} },
   { socket: noDelaySocket },
 );
 
-/** An open write transaction on one table and the rows staged in it. */
+/**
+ * Whether `error` says the connection is gone: the driver's CONNECTION_*
+ * codes, a socket error, or a server's FATAL (the server closes after it).
+ */
+function lostConnection(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, severity, syscall } = error as {
+    code?: unknown;
+    severity?: unknown;
+    syscall?: unknown;
+  };
+  return (typeof code === "string" && code.startsWith("CONNECTION_")) ||
+    syscall !== undefined || severity === "FATAL" || severity === "PANIC";
+}
+
+/** A write under way: its table, where its rows go, and the COPY in flight. */
 interface OpenWrite {
-  tx: Transaction;
-  staged: number;
+  table: Table;
+  /** Rows go straight into the table (it was empty and is locked), not into staging. */
+  direct: boolean;
+  /** The COPY under way, if any; any other statement ends it first. */
+  copy?: CopyIn;
+  /** Rows sent: in all (direct), or since the last merge (staged). */
+  sent: number;
+  /** COMMIT was sent: a lost connection leaves the outcome unknown. */
+  committing: boolean;
+  /** Set when the connection is lost; every statement checks it before it is sent. */
+  lost?: Error;
+  /** Rejects with {@linkcode lost}: every wait on the server races it. */
+  lostSignal: Promise<never>;
+  /** Rejects {@linkcode lostSignal}. */
+  loseConnection: (error: Error) => void;
 }
 
 /** A store in one PostgreSQL database (and optionally one schema of it). */
 export class PgStore implements Store {
   readonly location: string;
+  #url: string;
   #sql: Sql;
   #prefix: string;
-  #writes = new Map<TableName, OpenWrite>();
+  #open: OpenWrite | undefined;
 
-  private constructor(location: string, sql: Sql, schema: string | undefined) {
+  private constructor(location: string, url: string, schema: string | undefined) {
     this.location = location;
-    this.#sql = sql;
+    this.#url = url;
+    this.#sql = this.#connect();
     this.#prefix = schema === undefined ? "" : `${quoteIdent(schema)}.`;
   }
 
   /** Connects to the database at `location` and creates the schema and tables if missing. */
   static async open(location: string): Promise<PgStore> {
     const { url, schema } = parsePgLocation(location);
-    const sql = postgres(url, DRIVER_OPTIONS);
-    const store = new PgStore(location, sql, schema);
+    const store = new PgStore(location, url, schema);
     try {
       await store.#create(schema);
     } catch (error) {
-      await sql.end({ timeout: 0 });
+      await store.#sql.end({ timeout: 0 });
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(`Cannot open database "${shown(location)}": ${reason}`, { cause: error });
     }
     return store;
+  }
+
+  /** A driver instance whose connection, if it closes during a write, marks the write lost. */
+  #connect(): Sql {
+    return postgres(this.#url, {
+      ...DRIVER_OPTIONS,
+      onclose: () => {
+        if (this.#open !== undefined) this.#lose(this.#open);
+      },
+    });
+  }
+
+  /** Marks `open` lost: its statements are refused from now on, and its waits end. */
+  #lose(open: OpenWrite): void {
+    if (open.lost !== undefined) return;
+    open.lost = new Error(
+      `Cannot write to database "${shown(this.location)}": the connection to the server ` +
+        (open.committing
+          ? "was lost during COMMIT, so whether the import was saved is unknown"
+          : "was lost; the import was rolled back"),
+    );
+    open.loseConnection(open.lost);
   }
 
   async #create(schema: string | undefined): Promise<void> {
@@ -164,11 +211,10 @@ export class PgStore implements Store {
     // error after the winner committed, so trying again finds it done.
     for (let attempt = 1;; attempt++) {
       try {
-        await this.#sql.begin(async (tx) => {
-          for (const statement of statements) await tx.unsafe(statement);
-        });
+        await this.#sql.unsafe(["BEGIN", ...statements, "COMMIT"].join(";\n"));
         return;
       } catch (error) {
+        await this.#sql.unsafe("ROLLBACK").catch(() => {});
         const code = (error as { code?: string }).code;
         if (attempt >= 3 || code === undefined || !CREATE_RACE.has(code)) throw error;
       }
@@ -179,36 +225,85 @@ export class PgStore implements Store {
     return this.#prefix + quoteIdent(table.name);
   }
 
+  /**
+   * Runs one statement. During a write it first ends the COPY under way (the
+   * connection takes nothing else meanwhile), and refuses once the
+   * connection is lost: the driver would write to the dead socket, or open a
+   * new connection outside the transaction.
+   */
+  async #query(text: string, parameters?: postgres.ParameterOrJSON<never>[]) {
+    const open = this.#open;
+    if (open === undefined) return await this.#sql.unsafe(text, parameters);
+    await this.#endCopy(open);
+    if (open.lost !== undefined) throw open.lost;
+    return await Promise.race([this.#sql.unsafe(text, parameters), open.lostSignal]);
+  }
+
+  /** Ends the COPY under way, if any, and waits for the server to accept its rows. */
+  async #endCopy(open: OpenWrite): Promise<void> {
+    const copy = open.copy;
+    open.copy = undefined;
+    await copy?.end();
+  }
+
   async count(table: Table): Promise<number> {
-    const open = this.#writes.get(table.name);
-    if (open !== undefined) await this.#flush(table, open);
-    const sql = open?.tx ?? this.#sql;
-    const [{ n }] = await sql.unsafe(`SELECT COUNT(*) AS n FROM ${this.#name(table)}`);
+    const open = this.#open?.table === table ? this.#open : undefined;
+    // Direct: the table was empty, the lock keeps other writers out and no
+    // key repeats, so every row sent is one more row.
+    if (open?.direct) return open.sent;
+    if (open !== undefined) await this.#merge(open);
+    const [{ n }] = await this.#query(`SELECT COUNT(*) AS n FROM ${this.#name(table)}`);
     return Number(n);
   }
 
+  /**
+   * Runs `body` in one transaction on `table`. Keys must not repeat within
+   * one write (importFile refuses such files before sending a row): into an
+   * empty table the repeat fails the write, and a merge cannot update one row
+   * twice.
+   */
   async write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T> {
-    if (this.#writes.has(table.name)) {
+    if (this.#open !== undefined) {
       throw new Error(`Cannot write table "${table.name}": a write is already open on this store`);
     }
-    let result!: T;
+    let loseConnection!: (error: Error) => void;
+    const lostSignal = new Promise<never>((_, reject) => loseConnection = reject);
+    lostSignal.catch(() => {}); // observed through the races in #query and CopyIn
+    const open: OpenWrite = {
+      table,
+      direct: false,
+      sent: 0,
+      committing: false,
+      lostSignal,
+      loseConnection,
+    };
+    this.#open = open;
+    let begun = false;
     try {
-      await this.#sql.begin(async (tx) => {
-        const open: OpenWrite = { tx, staged: 0 };
-        this.#writes.set(table.name, open);
-        try {
-          await tx.unsafe(
-            `CREATE TEMPORARY TABLE ${quoteIdent(`staging_${table.name}`)} ` +
-              `(LIKE ${this.#name(table)}) ON COMMIT DROP`,
-          );
-          result = await body(this.#writer(table, open));
-          await this.#flush(table, open);
-        } finally {
-          this.#writes.delete(table.name);
-        }
-      });
+      await this.#query("BEGIN");
+      begun = true;
+      await this.#begin(open);
+      const result = await body(this.#writer(open));
+      await this.#merge(open);
+      open.committing = true;
+      await this.#query("COMMIT");
+      return result;
     } catch (error) {
-      // A failure of the server (a lost connection, a full disk) names the
+      // A socket error (EPIPE, ECONNRESET) arrives before the close event.
+      if (lostConnection(error)) this.#lose(open);
+      if (open.lost !== undefined) {
+        // The connection is gone (the server rolled back, unless COMMIT was
+        // under way); a fresh one serves whatever comes next.
+        const dead = this.#sql;
+        this.#sql = this.#connect();
+        this.#open = undefined;
+        await dead.end({ timeout: 0 });
+        throw open.lost;
+      }
+      open.copy?.abort("the import was refused");
+      open.copy = undefined;
+      if (begun) await this.#query("ROLLBACK").catch(() => {});
+      // A failure of the server (a full disk, a refused row) names the
       // database; the import's own errors already say what they need to.
       if (error instanceof Error && "severity" in error) {
         throw new Error(
@@ -217,26 +312,49 @@ export class PgStore implements Store {
         );
       }
       throw error;
+    } finally {
+      if (this.#open === open) this.#open = undefined;
     }
-    return result;
   }
 
-  #writer(table: Table, open: OpenWrite): Writer {
+  /** Picks where the rows go: straight into the table if it is empty, else into staging. */
+  async #begin(open: OpenWrite): Promise<void> {
+    const name = this.#name(open.table);
+    const filled = async () =>
+      (await this.#query(`SELECT EXISTS (SELECT 1 FROM ${name}) AS filled`))[0].filled;
+    if (!await filled()) {
+      // Conflicts with every other writer of the table, not with readers;
+      // then look again, as another import may have committed rows meanwhile.
+      await this.#query(`LOCK TABLE ${name} IN SHARE ROW EXCLUSIVE MODE`);
+      open.direct = !await filled();
+    }
+    if (!open.direct) {
+      await this.#query(
+        `CREATE TEMPORARY TABLE ${this.#staging(open.table)} (LIKE ${name}) ON COMMIT DROP`,
+      );
+    }
+  }
+
+  #staging(table: Table): string {
+    return quoteIdent(`staging_${table.name}`);
+  }
+
+  #writer(open: OpenWrite): Writer {
+    const { table } = open;
     const columns = table.columns.map((c) => quoteIdent(c.name)).join(", ");
-    const copy = `COPY ${quoteIdent(`staging_${table.name}`)} (${columns}) FROM STDIN`;
+    const target = open.direct ? this.#name(table) : this.#staging(table);
+    const copy = `COPY ${target} (${columns}) FROM STDIN`;
     return {
       upsert: async (rows: Value[][]) => {
         if (rows.length === 0) return;
-        let text = "";
-        for (const row of rows) text += row.map(copyField).join("\t") + "\n";
-        const stream = await open.tx.unsafe(copy).writable();
-        stream.end(text);
-        await finished(stream);
-        open.staged += rows.length;
+        if (open.lost !== undefined) throw open.lost;
+        open.copy ??= await CopyIn.start(this.#sql, copy, open.lostSignal);
+        await open.copy.send(copyText(rows));
+        open.sent += rows.length;
       },
       missing: async (reference: Reference, keys: string[]) => {
         const target = getTable(reference.table);
-        const found = await open.tx.unsafe(
+        const found = await this.#query(
           `SELECT ${quoteIdent(target.key)} AS k FROM ${this.#name(target)} WHERE ${
             quoteIdent(target.key)
           } = ANY($1)`,
@@ -248,25 +366,26 @@ export class PgStore implements Store {
     };
   }
 
-  /** Moves the staged rows into the table, locking its rows in key order. */
-  async #flush(table: Table, open: OpenWrite): Promise<void> {
-    if (open.staged === 0) return;
-    const names = table.columns.map((c) => quoteIdent(c.name));
-    const staging = quoteIdent(`staging_${table.name}`);
+  /** Ends the COPY under way and moves the staged rows into the table, locking its rows in key order. */
+  async #merge(open: OpenWrite): Promise<void> {
+    await this.#endCopy(open);
+    if (open.direct || open.sent === 0) return;
+    const names = open.table.columns.map((c) => quoteIdent(c.name));
+    const staging = this.#staging(open.table);
     const updates = names.slice(1).map((n) => `${n} = EXCLUDED.${n}`).join(", ");
-    await open.tx.unsafe(
-      `INSERT INTO ${this.#name(table)} (${names.join(", ")}) ` +
+    await this.#query(
+      `INSERT INTO ${this.#name(open.table)} (${names.join(", ")}) ` +
         `SELECT ${names.join(", ")} FROM ${staging} ORDER BY ${
-          quoteIdent(table.key)
+          quoteIdent(open.table.key)
         } COLLATE "C" ` +
-        `ON CONFLICT (${quoteIdent(table.key)}) DO UPDATE SET ${updates}`,
+        `ON CONFLICT (${quoteIdent(open.table.key)}) DO UPDATE SET ${updates}`,
     );
-    await open.tx.unsafe(`TRUNCATE ${staging}`);
-    open.staged = 0;
+    await this.#query(`TRUNCATE ${staging}`);
+    open.sent = 0;
   }
 
   async availableProducts(): Promise<Product[]> {
-    const rows = await this.#sql.unsafe(
+    const rows = await this.#query(
       `SELECT * FROM ${this.#name(getTable("products"))} ` +
         `WHERE "quantity_available" > 0 ORDER BY "product_id" COLLATE "C"`,
     );
@@ -279,7 +398,7 @@ export class PgStore implements Store {
   }
 
   async renters(productId: string): Promise<Customer[]> {
-    const rows = await this.#sql.unsafe(
+    const rows = await this.#query(
       `SELECT c.* FROM ${this.#name(getTable("customers"))} c WHERE c."user_id" IN ` +
         `(SELECT r."user_id" FROM ${this.#name(getTable("rentals"))} r ` +
         `WHERE r."product_id" = $1) ORDER BY c."user_id" COLLATE "C"`,
