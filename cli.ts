@@ -16,15 +16,16 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { addForwardedCommand, denoTask, type ForwardedCommand } from "./cli/forward_command.ts";
 import { generateDataset } from "./lib/generate.ts";
-import type { ImportReport } from "./lib/import_file.ts";
-import { IMPORT_MODES, importFiles, type ImportMode, planImport } from "./lib/import_files.ts";
+import type { ImportReport } from "./lib/import_report.ts";
+import { IMPORT_MODES, importFiles, type ImportMode } from "./lib/import_files.ts";
+import { planImport } from "./lib/import_plan.ts";
 import { progressForFiles } from "./cli/progress.ts";
 import { type Customer, listAvailableProducts, listRenters, type Product } from "./lib/queries.ts";
 import { DEFAULT_DB } from "./lib/run_options.ts";
 import { rejectedNote } from "./cli/run_main.ts";
-import { type TableName, TABLES } from "./lib/schema.ts";
-import { tableFile } from "./lib/store/sqlite.ts";
-import { isPgLocation, openStore, type Store } from "./lib/store/store.ts";
+import { getTable, type TableName, TABLES } from "./lib/schema.ts";
+import { openStore } from "./lib/store/open.ts";
+import type { Store } from "./lib/store/store.ts";
 import { formatTable, red, useColor } from "./cli/text_table.ts";
 import { VERSION } from "./cli/version.ts";
 import { wholeNumber } from "./cli/whole_number.ts";
@@ -96,6 +97,10 @@ export function createProgram(): Command {
       "--skip-invalid",
       "import the valid rows; write each bad one, with its line and reason, to <name>.rejects.csv",
     )
+    .option(
+      "--rejects-dir <dir>",
+      "with --skip-invalid: the folder of the rejects files (default: the database's folder)",
+    )
     .addOption(jsonOption("print JSON (one object per file) instead of a table"))
     .addHelpText(
       "after",
@@ -164,6 +169,7 @@ async function importCommand(
     table?: TableName;
     json?: boolean;
     skipInvalid?: boolean;
+    rejectsDir?: string;
   },
 ): Promise<void> {
   const paths = files.length > 0 ? files : DEFAULT_FILES;
@@ -177,6 +183,7 @@ async function importCommand(
       db: options.db,
       mode: options.mode,
       onInvalid: options.skipInvalid ? "skip" : "fail",
+      rejectsDir: options.rejectsDir,
       onProgress: progress && ((job, rows) => progress.update(job, rows)),
       onImported: (job, report) => progress?.finish(job, report.processed),
     });
@@ -218,18 +225,14 @@ async function withStore<T>(
   tables: TableName[],
   query: (store: Store) => Promise<T>,
 ): Promise<T> {
-  // A SQLite query on a table never imported would create its file empty;
-  // say what to do instead. A server's tables are created with its schema.
-  for (const table of isPgLocation(db) ? [] : tables) {
-    try {
-      await Deno.stat(tableFile(db, table));
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-      throw new Error(`Database "${db}" has no ${table}: import them first with "norton import"`);
-    }
-  }
   const store = await openStore(db);
   try {
+    // A query on a table never imported would create it empty: say what to do instead.
+    for (const table of tables) {
+      if (!await store.hasTable(getTable(table))) {
+        throw new Error(`Database "${db}" has no ${table}: import them first with "norton import"`);
+      }
+    }
     return await query(store);
   } finally {
     await store.close();

@@ -9,7 +9,7 @@
  */
 import { importFile, type ImportTimings } from "../lib/import_file.ts";
 import { MAIN_FILES } from "../lib/run_options.ts";
-import { openStore } from "../lib/store/store.ts";
+import { openStore } from "../lib/store/open.ts";
 import { datasetFor, sizeLabel } from "./datasets.ts";
 import { median } from "./stats.ts";
 

@@ -4,39 +4,18 @@
  *
  * @module
  */
-import { locationFolder } from "./paths.ts";
 import { type CsvBatch, readCsv } from "./csv.ts";
 import { KeyFingerprints } from "./key_set.ts";
 import { ImportError } from "./import_error.ts";
 import { RejectsFile, rejectsPath } from "./rejects.ts";
 import { getTable, type Reference, type Table, tableForHeader, type TableName } from "./schema.ts";
+import type { ImportReport } from "./import_report.ts";
+import type { InvalidRowOptions } from "./run_options.ts";
+import { rejectsFolder } from "./store/open.ts";
 import type { Store, Value, Writer } from "./store/store.ts";
 
-/** `[processed, before, after, seconds]`: data rows read, rows before and after, seconds. */
-export type ImportResult = [processed: number, before: number, after: number, seconds: number];
-
-/** What one file's import did. */
-export interface ImportReport {
-  /** The CSV file. */
-  file: string;
-  /** The table it went into. */
-  table: TableName;
-  /** Data rows read (header excluded): always the rows accepted plus {@linkcode rejected}. */
-  processed: number;
-  /** Rows written to the rejects file instead of the table (always 0 when `onInvalid` is "fail"). */
-  rejected: number;
-  /** The rejects file written in "skip" mode. */
-  rejectsFile?: string;
-  /** Rows in the table before the import. */
-  before: number;
-  /** Rows in the table after the import. */
-  after: number;
-  /** Seconds from `since` until the import committed. */
-  seconds: number;
-}
-
 /** Options for {@linkcode importFile}. */
-export interface ImportFileOptions {
+export interface ImportFileOptions extends InvalidRowOptions {
   /** The table to load; by default the one whose columns the header names. */
   table?: TableName;
   /** `performance.now()` at which the clock of `seconds` starts; defaults to the call. */
@@ -47,14 +26,6 @@ export interface ImportFileOptions {
   signal?: AbortSignal;
   /** When given, milliseconds spent per phase are added to it (for profiling). */
   timings?: ImportTimings;
-  /**
-   * What a bad row does: "fail" (the default) refuses the whole file; "skip"
-   * imports the valid rows and writes each bad one to the rejects file (see
-   * lib/rejects.ts). Problems of the file itself refuse it in both modes.
-   */
-  onInvalid?: "fail" | "skip";
-  /** Folder of the rejects file in "skip" mode; defaults to the database location's folder. */
-  rejectsDir?: string;
 }
 
 /** Milliseconds an import spent in each phase. */
@@ -109,13 +80,13 @@ export async function importFile(
     first.value.lines.shift();
     const rejects = skip
       ? await RejectsFile.create(
-        rejectsPath(options.rejectsDir ?? locationFolder(store.location), path),
+        rejectsPath(options.rejectsDir ?? rejectsFolder(store.location), path),
         first.value.raw!.shift()!,
       )
       : undefined;
 
     const written = store.write(table, async (writer) => {
-      const before = await store.count(table);
+      const before = await writer.count();
       timings.begin += lap();
       // Strict mode needs no set while the keys come in ascending order (as most
       // exports do; shorter keys first, so C999999 < C1000000): then none can
@@ -168,7 +139,7 @@ export async function importFile(
       }
       if (processed === 0) throw new ImportError(path, "has a header but no data rows");
       options.signal?.throwIfAborted();
-      const after = await store.count(table);
+      const after = await writer.count();
       const rejected = rejects?.count ?? 0;
       lap();
       return { file: path, table: table.name, processed, rejected, before, after, seconds: 0 };

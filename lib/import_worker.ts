@@ -7,12 +7,14 @@
  * @module
  */
 import { ImportError } from "./import_error.ts";
-import { importFile, type ImportReport } from "./import_file.ts";
+import { importFile } from "./import_file.ts";
+import type { ImportReport } from "./import_report.ts";
+import type { InvalidRowOptions } from "./run_options.ts";
 import type { TableName } from "./schema.ts";
-import { openStore } from "./store/store.ts";
+import { openStore } from "./store/open.ts";
 
 /** What the worker is asked to import. */
-export interface WorkerRequest {
+export interface WorkerRequest extends InvalidRowOptions {
   /** The CSV file. */
   path: string;
   /** Its table. */
@@ -21,10 +23,6 @@ export interface WorkerRequest {
   db: string;
   /** Epoch milliseconds (`timeOrigin + now()`) at which the caller's clock started. */
   since: number;
-  /** What a bad row does. */
-  onInvalid?: "fail" | "skip";
-  /** Folder of the rejects file in "skip" mode. */
-  rejectsDir?: string;
   /** Post a {@linkcode WorkerProgress} after each batch. */
   progress?: boolean;
 }

@@ -25,8 +25,3 @@ export function basename(path: string): string {
 export function join(folder: string, name: string): string {
   return folder.endsWith("/") ? folder + name : `${folder}/${name}`;
 }
-
-/** The folder beside a database location: its folder, or "." for a server URL. */
-export function locationFolder(location: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? "." : dirname(location);
-}

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { openStore } from "./store/store.ts";
+ * import { openStore } from "./store/open.ts";
  * import { listAvailableProducts, listRenters } from "./queries.ts";
  * const store = await openStore("data/hpnorton.db");
  * const products = await listAvailableProducts(store);

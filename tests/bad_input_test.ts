@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { ImportError } from "../lib/import_error.ts";
 import { importFile } from "../lib/import_file.ts";
 import type { TableName } from "../lib/schema.ts";
-import { openStore } from "../lib/store/store.ts";
+import { openStore } from "../lib/store/open.ts";
 import * as linear from "../linear.ts";
 import { checksum, datasetDir, snapshot, tempDir, writeFile } from "./helpers.ts";
 

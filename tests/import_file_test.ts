@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ImportError } from "../lib/import_error.ts";
 import { importFile } from "../lib/import_file.ts";
 import { getTable } from "../lib/schema.ts";
-import { openStore } from "../lib/store/store.ts";
+import { openStore } from "../lib/store/open.ts";
 import { datasetDir, snapshot, tempDir, writeFile } from "./helpers.ts";
 
 const CUSTOMERS = "user_id,name,address,zip_code,phone_number,email\n";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { basename, dirname, join, locationFolder } from "../lib/paths.ts";
+import { basename, dirname, join } from "../lib/paths.ts";
+import { rejectsFolder } from "../lib/store/open.ts";
 
 Deno.test("dirname(), basename() and join() agree with POSIX paths", () => {
   assert.equal(dirname("data/hpnorton.db"), "data");
@@ -12,7 +13,7 @@ Deno.test("dirname(), basename() and join() agree with POSIX paths", () => {
   assert.equal(join("/", "x.csv"), "/x.csv");
 });
 
-Deno.test("locationFolder() is the database file's folder, or the current folder for a server URL", () => {
-  assert.equal(locationFolder("data/hpnorton.db"), "data");
-  assert.equal(locationFolder("postgres://root@127.0.0.1:5432/test?schema=x"), ".");
+Deno.test("rejectsFolder() is the database file's folder, or the current folder for a server URL", () => {
+  assert.equal(rejectsFolder("data/hpnorton.db"), "data");
+  assert.equal(rejectsFolder("postgres://root@127.0.0.1:5432/test?schema=x"), ".");
 });

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { getTable } from "../lib/schema.ts";
-import { openStore } from "../lib/store/store.ts";
+import { openStore } from "../lib/store/open.ts";
 import { datasetDir } from "./helpers.ts";
 import { NO_PG, PG_URL, pgSchema, pgSnapshot } from "./pg_helpers.ts";
 

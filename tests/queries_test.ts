@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { readCsv } from "../lib/csv.ts";
 import { importFile } from "../lib/import_file.ts";
 import { listAvailableProducts, listRenters } from "../lib/queries.ts";
-import { openStore, type Store } from "../lib/store/store.ts";
+import { openStore } from "../lib/store/open.ts";
+import type { Store } from "../lib/store/store.ts";
 import { tempDir } from "./helpers.ts";
 
 /** The data rows of a bundled CSV file, as objects keyed by its header. */

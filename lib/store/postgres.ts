@@ -22,8 +22,8 @@
  *   row is sent, and the lock keeps other imports out until this one commits.
  * - Into a table with rows, the COPY fills a temporary staging table, merged
  *   by one `INSERT … SELECT … ORDER BY key ON CONFLICT DO UPDATE` when the
- *   transaction next reads the table (the `after` count) or commits. The ORDER
- *   BY makes every import lock rows in key order, which keeps concurrent
+ *   writer next counts the table (the `after` count) or the transaction
+ *   commits. The ORDER BY makes every import lock rows in key order, which keeps concurrent
  *   imports of overlapping keys from deadlocking (contention/postgres.ts shows
  *   the deadlock that the order prevents).
  * A lost connection ends the write at once with one "Cannot write to
@@ -247,13 +247,13 @@ export class PgStore implements Store {
   }
 
   async count(table: Table): Promise<number> {
-    const open = this.#open?.table === table ? this.#open : undefined;
-    // Direct: the table was empty, the lock keeps other writers out and no
-    // key repeats, so every row sent is one more row.
-    if (open?.direct) return open.sent;
-    if (open !== undefined) await this.#merge(open);
     const [{ n }] = await this.#query(`SELECT COUNT(*) AS n FROM ${this.#name(table)}`);
     return Number(n);
+  }
+
+  /** Always true: opening the store creates the three tables. */
+  hasTable(): Promise<boolean> {
+    return Promise.resolve(true);
   }
 
   /**
@@ -351,6 +351,13 @@ export class PgStore implements Store {
         open.copy ??= await CopyIn.start(this.#sql, copy, open.lostSignal);
         await open.copy.send(copyText(rows));
         open.sent += rows.length;
+      },
+      count: async () => {
+        // Direct: the table was empty, the lock keeps other writers out and
+        // no key repeats, so every row sent is one more row.
+        if (open.direct) return open.sent;
+        await this.#merge(open);
+        return await this.count(table);
       },
       missing: async (reference: Reference, keys: string[]) => {
         const target = getTable(reference.table);

@@ -1,13 +1,12 @@
 /**
- * Storage behind one interface: the import routine, the queries and every entry
- * point go through a {@linkcode Store}, so the layout (and the database engine)
- * can change without callers noticing. {@linkcode openStore} picks the engine
- * from the location.
+ * The storage seam: the {@linkcode Store} and {@linkcode Writer} interfaces and
+ * the row types, and nothing else. This file imports no engine; each engine
+ * (sqlite.ts, postgres.ts) implements these interfaces, and open.ts, the one
+ * module that knows what a location means, picks the engine for a location.
  *
  * @module
  */
 import type { Reference, Table } from "../schema.ts";
-import { SqliteStore } from "./sqlite.ts";
 
 /** A stored value: text or a whole number. */
 export type Value = string | number;
@@ -46,14 +45,21 @@ export interface Writer {
   upsert(rows: Value[][]): Promise<void> | void;
   /** The keys among `keys` that have no row in the referenced table. */
   missing(reference: Reference, keys: string[]): Promise<string[]> | string[];
+  /** The rows in the table as this transaction sees it, its own writes included. */
+  count(): Promise<number>;
 }
 
 /** A database holding the three tables. */
 export interface Store {
-  /** Where the data lives, as given to {@linkcode openStore}. */
+  /** Where the data lives, as given to `openStore` (lib/store/open.ts). */
   readonly location: string;
   /** The number of rows in `table`. */
   count(table: Table): Promise<number>;
+  /**
+   * Whether `table` holds data that was ever imported, asked without creating
+   * it: a query on a table never imported is a mistake worth naming.
+   */
+  hasTable(table: Table): Promise<boolean>;
   /**
    * Runs `body` in one write transaction on `table`: it commits when `body`
    * resolves and rolls back, leaving the table as it was, when `body` throws.
@@ -65,23 +71,4 @@ export interface Store {
   renters(productId: string): Promise<Customer[]>;
   /** Closes the connection. */
   close(): Promise<void>;
-}
-
-/** Whether `location` names a PostgreSQL database (`postgres://…`) rather than a SQLite path. */
-export function isPgLocation(location: string): boolean {
-  return /^postgres(?:ql)?:\/\//i.test(location);
-}
-
-/**
- * Opens the store at `location`, creating its tables if they are missing:
- * `postgres://…` or `postgresql://…` is a PostgreSQL database (lib/store/postgres.ts),
- * anything else a SQLite path.
- */
-export async function openStore(location: string): Promise<Store> {
-  if (isPgLocation(location)) {
-    // Loaded only when asked for, so SQLite runs start without the driver.
-    const { PgStore } = await import("./postgres.ts");
-    return await PgStore.open(location);
-  }
-  return new SqliteStore(location);
 }

@@ -1,0 +1,70 @@
+/**
+ * What a database location means, decided here and nowhere else: which engine
+ * serves it, and which folder holds the rejects files of its imports.
+ *
+ * `postgres://…` or `postgresql://…` is a PostgreSQL database (postgres.ts);
+ * anything else is a SQLite path (sqlite.ts). Each engine is loaded only when a
+ * location asks for it, so a thread that only reports results (parallel.ts's
+ * main thread) loads neither node:sqlite nor the PostgreSQL driver.
+ *
+ * Adding an engine is one new file in this folder implementing
+ * {@linkcode Store}, plus one line in {@linkcode ENGINES}.
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "./open.ts";
+ * const store = await openStore("data/hpnorton.db");
+ * console.log(await store.hasTable((await import("../schema.ts")).getTable("customers")));
+ * await store.close();
+ * ```
+ *
+ * @module
+ */
+import { dirname } from "../paths.ts";
+import type { Store } from "./store.ts";
+
+/** An engine: the locations it serves and how it opens one. */
+interface Engine {
+  /** Whether `location` is this engine's. */
+  serves(location: string): boolean;
+  /** Opens (creating what is missing) the store at `location`. */
+  open(location: string): Promise<Store>;
+  /** Whether the engine keeps its data on a server rather than in local files. */
+  server: boolean;
+}
+
+/** The engines, asked in order; the last serves every location. */
+const ENGINES: readonly Engine[] = [
+  {
+    serves: (location) => /^postgres(?:ql)?:\/\//i.test(location),
+    open: async (location) => (await import("./postgres.ts")).PgStore.open(location),
+    server: true,
+  },
+  {
+    serves: () => true,
+    open: async (location) => new (await import("./sqlite.ts")).SqliteStore(location),
+    server: false,
+  },
+];
+
+function engineFor(location: string): Engine {
+  return ENGINES.find((engine) => engine.serves(location))!;
+}
+
+/** Opens the store at `location`, creating its tables if they are missing. */
+export function openStore(location: string): Promise<Store> {
+  return engineFor(location).open(location);
+}
+
+/** Whether `location` names a database on a server (`postgres://…`) rather than local files. */
+export function isServerLocation(location: string): boolean {
+  return engineFor(location).server;
+}
+
+/**
+ * The folder where imports into `location` write their rejects files by
+ * default: beside the database files, or the current folder for a server.
+ */
+export function rejectsFolder(location: string): string {
+  return isServerLocation(location) ? "." : dirname(location);
+}
