@@ -17,6 +17,12 @@ export interface CsvBatch {
   records: string[][];
   /** `lines[i]` is the 1-based line where `records[i]` starts. */
   lines: number[];
+  /**
+   * The batch's source text: its records as they are in the file, from the
+   * first one's start to the last one's end (blank lines between them
+   * included), so that a store able to load CSV can take it as it is.
+   */
+  text: string;
   /** Raw text of each record, kept only when {@linkcode ReadCsvOptions.raw} is set. */
   raw?: string[];
   /** Line → reason for the records kept despite a problem ({@linkcode ReadCsvOptions.keepInvalid}). */
@@ -109,7 +115,7 @@ class RecordSplitter {
     this.#parser ??= this.#start(text, last);
     if (this.#parser === undefined || text.length === 0) {
       this.#pending = text;
-      return { records: [], lines: [] };
+      return { records: [], lines: [], text: "" };
     }
     const fast = this.#raw ? undefined : this.#fastPath(text, last);
     if (fast !== undefined) return fast;
@@ -142,7 +148,7 @@ class RecordSplitter {
     if (this.#crlf && count(chunk, "\n") !== rows.length) return undefined;
     if (chunk.includes(REPLACEMENT) || chunk.includes("\0")) return undefined;
     if (!quotesWellFormed(chunk)) return undefined;
-    const batch: CsvBatch = { records: [], lines: [] };
+    const batch: CsvBatch = { records: [], lines: [], text: chunk };
     let line = this.#line;
     for (const row of rows) {
       if (row.length > 1 || row[0] !== "") { // not a blank line
@@ -180,8 +186,8 @@ class RecordSplitter {
   /** Numbers the chunk's records, checks them, and drops blank lines. */
   #collect(text: string, consumed: number): CsvBatch {
     const path = this.#path;
-    const batch: CsvBatch = { records: [], lines: [] };
     const chunk = text.slice(0, consumed);
+    const batch: CsvBatch = { records: [], lines: [], text: chunk };
     // Fast path: when the chunk holds one line break per record, no record
     // spans lines and numbering is a count. Otherwise count per record.
     const multiline = count(chunk, "\n") !== this.#fields.length;

@@ -12,7 +12,7 @@ import { getTable, type Reference, type Table, tableForHeader, type TableName } 
 import type { ImportReport } from "./import_report.ts";
 import type { InvalidRowOptions } from "./run_options.ts";
 import { rejectsFolder } from "./store/open.ts";
-import type { Store, Value, Writer } from "./store/store.ts";
+import type { CsvText, Store, Value, Writer } from "./store/store.ts";
 
 /** Options for {@linkcode importFile}. */
 export interface ImportFileOptions extends InvalidRowOptions {
@@ -75,9 +75,15 @@ export async function importFile(
       ? tableFromHeader(path, header)
       : getTable(options.table);
     const order = columnOrder(path, table, header);
-    const convert = rowConverter(path, table, order);
+    const { convert, altered } = rowConverter(path, table, order);
+    const columns = header.map((name) => name.trim());
     first.value.records.shift();
     first.value.lines.shift();
+    // The text after a one-line header; otherwise (blank lines after it, a
+    // header spanning lines) the first batch goes as rows.
+    const firstText = first.value.lines[0] === 2
+      ? first.value.text.slice(first.value.text.indexOf("\n") + 1)
+      : undefined;
     const rejects = skip
       ? await RejectsFile.create(
         rejectsPath(options.rejectsDir ?? rejectsFolder(store.location), path),
@@ -99,7 +105,9 @@ export async function importFile(
       for (let batch: CsvBatch | undefined = first.value; batch !== undefined;) {
         options.signal?.throwIfAborted();
         let rows: Value[][];
+        let csv: CsvText | undefined;
         if (rejects === undefined) {
+          const unaltered = altered();
           rows = new Array(batch.records.length);
           for (let i = 0; i < rows.length; i++) {
             const row = convert(batch.records[i], batch.lines[i]);
@@ -116,6 +124,8 @@ export async function importFile(
             rows[i] = row;
           }
           await checkReferences(path, table, writer.missing, rows, batch.lines);
+          const text = batch === first.value ? firstText : batch.text;
+          if (altered() === unaltered && text !== undefined) csv = { text, columns };
         } else {
           rows = await sift(batch, {
             path,
@@ -129,7 +139,7 @@ export async function importFile(
           });
         }
         timings.validate += lap();
-        await writer.upsert(rows);
+        await writer.upsert(rows, csv);
         timings.insert += lap();
         processed += batch.records.length;
         options.onProgress?.(processed);
@@ -317,10 +327,12 @@ function columnOrder(path: string, table: Table, header: string[]): number[] {
 }
 
 /**
- * Returns a function that turns a record into a row in column order, or
- * throws. When the header is in schema order (the usual case) the record array
- * itself becomes the row, and only the columns with a conversion are touched:
- * no allocation per row on the hot path.
+ * Returns `convert`, which turns a record into a row in column order or
+ * throws, and `altered`, the number of values so far whose text differs from
+ * the field they came from (a trimmed key): while it stays the same, the
+ * file's text holds the rows as they are. When the header is in schema order
+ * (the usual case) the record array itself becomes the row, and only the
+ * columns with a conversion are touched: no allocation per row on the hot path.
  */
 function rowConverter(path: string, table: Table, order: number[]) {
   const width = order.length;
@@ -339,20 +351,24 @@ function rowConverter(path: string, table: Table, order: number[]) {
       { line },
     );
   };
-  return (record: string[], line: number): Value[] => {
+  let altered = 0;
+  const convertRow = (record: string[], line: number): Value[] => {
     if (record.length !== width) {
       throw new ImportError(path, `has ${record.length} fields, expected ${width}`, { line });
     }
     const row: Value[] = inPlace ? record : order.map((index) => record[index]);
     for (const { c, convert } of converted) {
+      const field = row[c] as string;
       try {
-        row[c] = convert(row[c] as string);
+        row[c] = convert(field);
       } catch (error) {
         throw fail(record, c, error, line);
       }
+      if (String(row[c]) !== field) altered++;
     }
     return row;
   };
+  return { convert: convertRow, altered: () => altered };
 }
 
 async function checkReferences(

@@ -1,6 +1,7 @@
 /**
- * `COPY … FROM STDIN` through the `postgres` driver: rows encoded in COPY's
- * text format, streamed with backpressure, and a statement that settles on
+ * `COPY … FROM STDIN (FORMAT csv)` through the `postgres` driver: the file's
+ * own CSV text when PostgreSQL reads it as the importer did, rows encoded as
+ * CSV otherwise, streamed with backpressure, and a statement that settles on
  * every way it can end.
  *
  * Why a wrapper: the driver hands out a Node Writable and reports the end of
@@ -18,49 +19,75 @@ import type { Writable } from "node:stream";
 import { once } from "node:events";
 import { finished } from "node:stream/promises";
 import type postgres from "postgres";
+import { quoteField } from "../csv_quote.ts";
 import type { Value } from "./store.ts";
 
+/** A record's line ending in COPY data: one for the whole COPY, as PostgreSQL requires. */
+export type LineEnd = "\n" | "\r\n";
+
 /**
- * `rows` in COPY's text format: fields separated by tabs, one row per line,
- * with backslash escapes for the characters that need them.
+ * The line ending with which PostgreSQL's CSV reader (`COPY … (FORMAT csv)`)
+ * reads `text` record for record as RFC 4180 does, or undefined when it might
+ * not. PostgreSQL takes one line ending for the whole COPY, from its first
+ * line, and refuses a blank line (a record missing its columns); the checks
+ * are conservative (a line break inside a quoted field counts too) and cost a
+ * few scans of native string search. A lone `\.` line would end the data, but
+ * it is a one-field record, which the importer refuses before sending.
+ */
+export function csvLineEnd(text: string): LineEnd | undefined {
+  const lineEnd: LineEnd = text.includes("\r") ? "\r\n" : "\n";
+  if (lineEnd === "\r\n") {
+    const pairs = count(text, "\r\n");
+    if (pairs !== count(text, "\r") || pairs !== count(text, "\n")) return undefined;
+  }
+  if (text.startsWith(lineEnd) || text.includes(lineEnd + lineEnd)) return undefined;
+  return lineEnd;
+}
+
+/**
+ * `rows` as CSV for `COPY … (FORMAT csv)`: RFC 4180, the values in the
+ * column order `order` gives (indexes into each row), records ended by
+ * `lineEnd`.
  *
- * Exports seldom hold a tab, a backslash or a line break inside a field, so
- * the whole batch is joined first and checked at once; only a batch where the
- * check finds one is escaped field by field. Measured on 1,000,000 customers
- * (92 MB), this costs about half of what escaping every field did, and about
- * a third of the parse.
+ * Exports seldom hold a quote, comma or line break inside a field, so the
+ * whole batch is joined first and checked at once; only a batch where the
+ * check finds one is quoted field by field. Measured on 1,000,000 customers
+ * (92 MB), this costs half of what quoting each field did, about as much as
+ * the parse; sending the file's own text (csvLineEnd) costs nothing.
  *
  * @example
  * ```ts
- * import { copyText } from "./pg_copy.ts";
- * copyText([["C1", "Ann\tLee", 3]]); // "C1\tAnn\\tLee\t3\n"
+ * import { csvRows } from "./pg_copy.ts";
+ * csvRows([["C1", "Lee, Ann", 3]], [0, 1, 2], "\n"); // 'C1,"Lee, Ann",3\n'
  * ```
  */
-export function copyText(rows: readonly (readonly Value[])[]): string {
+export function csvRows(
+  rows: readonly (readonly Value[])[],
+  order: readonly number[],
+  lineEnd: LineEnd,
+): string {
   if (rows.length === 0) return "";
+  const inOrder = order.every((index, i) => index === i);
   const lines = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) lines[i] = rows[i].join("\t");
-  const text = lines.join("\n") + "\n";
-  const tabs = rows.length * (rows[0].length - 1);
-  if (!/[\\\r]/.test(text) && count(text, "\t") === tabs && count(text, "\n") === rows.length) {
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    lines[i] = inOrder ? row.join(",") : order.map((index) => row[index]).join(",");
+  }
+  const text = lines.join(lineEnd) + lineEnd;
+  const commas = rows.length * (order.length - 1);
+  const breaks = lineEnd === "\r\n" ? rows.length : 0;
+  if (
+    !text.includes('"') && count(text, "\r") === breaks && count(text, "\n") === rows.length &&
+    count(text, ",") === commas
+  ) {
     return text;
   }
-  let escaped = "";
-  for (const row of rows) escaped += row.map(copyField).join("\t") + "\n";
-  return escaped;
+  let quoted = "";
+  for (const row of rows) {
+    quoted += order.map((index) => quoteField(String(row[index]))).join(",") + lineEnd;
+  }
+  return quoted;
 }
-
-function copyField(value: Value): string {
-  if (typeof value === "number") return String(value);
-  return value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]);
-}
-
-const COPY_ESCAPES: Record<string, string> = {
-  "\\": "\\\\",
-  "\t": "\\t",
-  "\n": "\\n",
-  "\r": "\\r",
-};
 
 function count(text: string, needle: string): number {
   let n = 0;
@@ -77,19 +104,43 @@ type DriverQuery = postgres.PendingQuery<postgres.Row[]> & { reject: (error: unk
  * signal that the connection is gone).
  */
 export class CopyIn {
+  /** The columns, in the order the data has them. */
+  readonly columns: readonly string[];
+  /** The line ending of every record. */
+  readonly lineEnd: LineEnd;
   #stream: Writable;
   #refused: Promise<never>;
   #lost: Promise<never>;
 
-  private constructor(stream: Writable, refused: Promise<never>, lost: Promise<never>) {
+  private constructor(
+    shape: { columns: readonly string[]; lineEnd: LineEnd },
+    stream: Writable,
+    refused: Promise<never>,
+    lost: Promise<never>,
+  ) {
+    this.columns = shape.columns;
+    this.lineEnd = shape.lineEnd;
     this.#stream = stream;
     this.#refused = refused;
     this.#lost = lost;
   }
 
-  /** Starts `statement` (a `COPY … FROM STDIN`) on `sql`; resolves once the server accepts data. */
-  static async start(sql: postgres.Sql, statement: string, lost: Promise<never>): Promise<CopyIn> {
-    const query = sql.unsafe(statement) as DriverQuery;
+  /**
+   * Starts `COPY target (columns) FROM STDIN (FORMAT csv)` on `sql`, every
+   * column's unquoted empty field an empty string (never NULL, as SQLite
+   * stores it); resolves once the server takes data. `target` and the
+   * columns must be quoted identifiers from the schema.
+   */
+  static async start(
+    sql: postgres.Sql,
+    target: string,
+    shape: { columns: readonly string[]; lineEnd: LineEnd },
+    lost: Promise<never>,
+  ): Promise<CopyIn> {
+    const columns = shape.columns.join(", ");
+    const query = sql.unsafe(
+      `COPY ${target} (${columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL (${columns}))`,
+    ) as DriverQuery;
     if (typeof query.reject !== "function") {
       throw new TypeError("This version of the postgres driver is not supported: no query.reject");
     }
@@ -105,7 +156,7 @@ export class CopyIn {
     // The driver destroys the stream with the error it also gives `reject`;
     // without a listener, that "error" event would be an uncaught exception.
     stream.on("error", () => {});
-    return new CopyIn(stream, refused, lost);
+    return new CopyIn(shape, stream, refused, lost);
   }
 
   /** Sends `text` (COPY text format); waits only while the server is behind. */

@@ -35,8 +35,8 @@
 import { connect } from "node:net";
 import postgres from "postgres";
 import { getTable, quoteIdent, type Reference, type Table, TABLES } from "../schema.ts";
-import { CopyIn, copyText } from "./pg_copy.ts";
-import type { Customer, Product, Store, Value, Writer } from "./store.ts";
+import { CopyIn, csvLineEnd, csvRows, type LineEnd } from "./pg_copy.ts";
+import type { CsvText, Customer, Product, Store, Value, Writer } from "./store.ts";
 
 type Sql = postgres.Sql;
 
@@ -110,6 +110,13 @@ const DRIVER_OPTIONS: postgres.Options<Record<string, never>> = Object.assign(
   { max: 1, max_lifetime: null, onnotice: () => {} },
   { socket: noDelaySocket },
 );
+
+/** The name of `table`'s column `name`; throws for a name that is not one (identifiers come from the schema). */
+function columnOf(table: Table, name: string): string {
+  const column = table.columns.find((c) => c.name === name);
+  if (column === undefined) throw new TypeError(`Table "${table.name}" has no column "${name}"`);
+  return column.name;
+}
 
 /**
  * Whether `error` says the connection is gone: the driver's CONNECTION_*
@@ -239,6 +246,21 @@ export class PgStore implements Store {
     return await Promise.race([this.#sql.unsafe(text, parameters), open.lostSignal]);
   }
 
+  /** The COPY of `shape` into the write's target: the one under way, or a new one. */
+  async #copy(open: OpenWrite, shape: { columns: string[]; lineEnd: LineEnd }): Promise<CopyIn> {
+    const current = open.copy;
+    if (
+      current?.lineEnd === shape.lineEnd && current.columns.join() === shape.columns.join()
+    ) {
+      return current;
+    }
+    await this.#endCopy(open);
+    if (open.lost !== undefined) throw open.lost;
+    const target = open.direct ? this.#name(open.table) : this.#staging(open.table);
+    open.copy = await CopyIn.start(this.#sql, target, shape, open.lostSignal);
+    return open.copy;
+  }
+
   /** Ends the COPY under way, if any, and waits for the server to accept its rows. */
   async #endCopy(open: OpenWrite): Promise<void> {
     const copy = open.copy;
@@ -341,15 +363,22 @@ export class PgStore implements Store {
 
   #writer(open: OpenWrite): Writer {
     const { table } = open;
-    const columns = table.columns.map((c) => quoteIdent(c.name)).join(", ");
-    const target = open.direct ? this.#name(table) : this.#staging(table);
-    const copy = `COPY ${target} (${columns}) FROM STDIN`;
+    const schemaOrder = table.columns.map((c) => quoteIdent(c.name));
     return {
-      upsert: async (rows: Value[][]) => {
+      upsert: async (rows: Value[][], csv?: CsvText) => {
         if (rows.length === 0) return;
-        if (open.lost !== undefined) throw open.lost;
-        open.copy ??= await CopyIn.start(this.#sql, copy, open.lostSignal);
-        await open.copy.send(copyText(rows));
+        const lineEnd = csv === undefined ? undefined : csvLineEnd(csv.text);
+        if (lineEnd !== undefined) {
+          // The file's own text, when PostgreSQL reads it as the importer did.
+          const columns = csv!.columns.map((name) => quoteIdent(columnOf(table, name)));
+          const copy = await this.#copy(open, { columns, lineEnd });
+          await copy.send(csv!.text.endsWith(lineEnd) ? csv!.text : csv!.text + lineEnd);
+        } else {
+          // Else the rows, encoded in the shape of the COPY under way.
+          const copy = open.copy ?? await this.#copy(open, { columns: schemaOrder, lineEnd: "\n" });
+          const order = copy.columns.map((column) => schemaOrder.indexOf(column));
+          await copy.send(csvRows(rows, order, copy.lineEnd));
+        }
         open.sent += rows.length;
       },
       count: async () => {
