@@ -79,6 +79,19 @@ const SQL_TYPES: Record<Table["columns"][number]["type"], string> = {
   INTEGER: "bigint",
 };
 
+/**
+ * The CREATE TABLE statement of `table` in `schema` (or where the search_path
+ * says); also used by the benchmark's psql reference, so that both load the
+ * same tables.
+ */
+export function createTableSql(table: Table, schema?: string): string {
+  const columns = table.columns.map((c, i) =>
+    `${quoteIdent(c.name)} ${SQL_TYPES[c.type]} NOT NULL${i === 0 ? " PRIMARY KEY" : ""}`
+  );
+  const name = (schema === undefined ? "" : `${quoteIdent(schema)}.`) + quoteIdent(table.name);
+  return `CREATE TABLE IF NOT EXISTS ${name} (${columns.join(", ")})`;
+}
+
 /** SQLSTATEs of a concurrent CREATE … IF NOT EXISTS that lost the race. */
 const CREATE_RACE = new Set(["23505", "42P06", "42P07"]);
 
@@ -204,12 +217,7 @@ export class PgStore implements Store {
   }
 
   async #create(schema: string | undefined): Promise<void> {
-    const statements = TABLES.map((table) => {
-      const columns = table.columns.map((c, i) =>
-        `${quoteIdent(c.name)} ${SQL_TYPES[c.type]} NOT NULL${i === 0 ? " PRIMARY KEY" : ""}`
-      );
-      return `CREATE TABLE IF NOT EXISTS ${this.#name(table)} (${columns.join(", ")})`;
-    });
+    const statements = TABLES.map((table) => createTableSql(table, schema));
     if (schema !== undefined) {
       statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     }
