@@ -84,7 +84,9 @@ export async function pgRuns(
       .join("\n");
   const load = (schema: string) =>
     FILES.map((table, i) => `\\copy ${qualified(schema, table)} ${copies[i]}`).join("\n");
-  const fresh = (schema: string) => () => psql(pg, drop(schema));
+  // Every variant starts from the store's tables already created: psql's
+  // \copy does not create them, and the store finds them as it would in use.
+  const fresh = (schema: string) => () => psql(pg, `${drop(schema)}\n${create(schema)}`);
   const full = (schema: string) => () =>
     psql(
       pg,
@@ -112,9 +114,7 @@ export async function pgRuns(
       name: "psql_copy",
       argv: psqlArgv(pg),
       stdin: load(schemaOf("psql_copy")),
-      prepare: async () => {
-        await psql(pg, `${drop(schemaOf("psql_copy"))}\n${create(schemaOf("psql_copy"))}`);
-      },
+      prepare: fresh(schemaOf("psql_copy")),
     },
     {
       name: "linear_pg",
