@@ -92,6 +92,9 @@ export function createTableSql(table: Table, schema?: string): string {
   return `CREATE TABLE IF NOT EXISTS ${name} (${columns.join(", ")})`;
 }
 
+/** How long {@linkcode PgStore.close} waits for a statement under way before dropping the connection. */
+const CLOSE_SECONDS = 5;
+
 /** SQLSTATEs of a concurrent CREATE … IF NOT EXISTS that lost the race. */
 const CREATE_RACE = new Set(["23505", "42P06", "42P07"]);
 
@@ -133,7 +136,8 @@ function columnOf(table: Table, name: string): string {
 
 /**
  * Whether `error` says the connection is gone: the driver's CONNECTION_*
- * codes, a socket error, or a server's FATAL (the server closes after it).
+ * codes, a socket error (no severity; a SQLSTATE never looks like EPIPE), or
+ * a server's FATAL (the server closes after it).
  */
 function lostConnection(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -142,8 +146,10 @@ function lostConnection(error: unknown): boolean {
     severity?: unknown;
     syscall?: unknown;
   };
-  return (typeof code === "string" && code.startsWith("CONNECTION_")) ||
-    syscall !== undefined || severity === "FATAL" || severity === "PANIC";
+  if (severity !== undefined) return severity === "FATAL" || severity === "PANIC";
+  // Node's socket errors: EPIPE ("This socket has been ended by the other party"), ECONNRESET …
+  return (typeof code === "string" && /^(CONNECTION_|E[A-Z]+$)/.test(code)) ||
+    syscall !== undefined;
 }
 
 /** A write under way: its table, where its rows go, and the COPY in flight. */
@@ -321,6 +327,12 @@ export class PgStore implements Store {
     } catch (error) {
       // A socket error (EPIPE, ECONNRESET) arrives before the close event.
       if (lostConnection(error)) this.#lose(open);
+      if (open.lost === undefined) {
+        open.copy?.abort("the import was refused");
+        open.copy = undefined;
+        if (begun) await this.#query("ROLLBACK").catch(() => {});
+      }
+      // The close event may have come while ROLLBACK was under way.
       if (open.lost !== undefined) {
         // The connection is gone (the server rolled back, unless COMMIT was
         // under way); a fresh one serves whatever comes next.
@@ -330,9 +342,6 @@ export class PgStore implements Store {
         await dead.end({ timeout: 0 });
         throw open.lost;
       }
-      open.copy?.abort("the import was refused");
-      open.copy = undefined;
-      if (begun) await this.#query("ROLLBACK").catch(() => {});
       // A failure of the server (a full disk, a refused row) names the
       // database; the import's own errors already say what they need to.
       if (error instanceof Error && "severity" in error) {
@@ -451,7 +460,12 @@ export class PgStore implements Store {
     return [...rows] as unknown as Customer[];
   }
 
+  /**
+   * Closes the connection, waiting at most {@linkcode CLOSE_SECONDS} for a
+   * statement under way: a connection the server dropped without a close
+   * event would otherwise keep the process waiting forever.
+   */
   async close(): Promise<void> {
-    await this.#sql.end();
+    await this.#sql.end({ timeout: CLOSE_SECONDS });
   }
 }
