@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { csvLineEnd, csvRows } from "../lib/store/pg_copy.ts";
+import { generateDataset } from "../lib/generate.ts";
 import { importFile } from "../lib/import_file.ts";
 import { openStore } from "../lib/store/open.ts";
 import type { TableName } from "../lib/schema.ts";
@@ -16,12 +17,18 @@ Deno.test("csvLineEnd() takes text whose records PostgreSQL reads as RFC 4180 do
     ["LF records", "a,b\nc,d\n", "\n"],
     ["CRLF records", "a,b\r\nc,d\r\n", "\r\n"],
     ["a quoted line break in a CRLF file", 'a,"b\r\nb"\r\nc,d\r\n', "\r\n"],
+    ["an LF inside quotes in a CRLF file", 'a,"b\nb"\r\nc,d\r\n', "\r\n"],
+    ["a CR inside quotes in an LF file", 'a,"b\rb"\nc,d\n', "\n"],
+    ["an empty line inside quotes", 'a,"b\n\nb"\nc,d\n', "\n"],
+    ["doubled quotes", 'a,"b""\n""b"\nc,d\n', "\n"],
     ["a last record without a line ending", "a,b\nc,d", "\n"],
     ["LF and CRLF mixed", "a,b\r\nc,d\n", undefined],
     ["a bare CR", "a,b\rc,d\n", undefined],
     ["a blank line between records", "a,b\n\nc,d\n", undefined],
     ["a blank line first", "\na,b\n", undefined],
     ["a blank CRLF line", "a,b\r\n\r\nc,d\r\n", undefined],
+    ["a record ended by LF among CRLF ones", 'a,"b\r\nb"\r\nc,d\ne,f\r\n', undefined],
+    ["a bare CR after a quoted field", 'a,"b"\rc,d\n', undefined],
   ];
   for (const [name, text, expected] of cases) {
     await t.step(`${expected === undefined ? "refuses" : "takes"} ${name}`, () => {
@@ -83,6 +90,36 @@ const SHAPES: { name: string; table: TableName; text: string }[] = [
     text: `${CUSTOMERS}\nC1,\\N,"\\.",a\tb,\\,\\\\\nC2,"x\n\\.\ny",b,c,d,e\n`,
   },
 ];
+
+Deno.test({
+  name:
+    "PostgreSQL stores what SQLite stores for the generator's export shape, into empty and full tables",
+  ignore: NO_PG,
+  async fn() {
+    await using dir = await tempDir();
+    await using pg = pgSchema();
+    await generateDataset(dir.path, { rows: 3000, shape: "export" });
+    const sqlite = await openStore(`${dir.path}/t.db`);
+    const server = await openStore(pg.location);
+    try {
+      for (const round of [1, 2]) {
+        for (const table of ["customers", "products"] as const) {
+          const path = `${dir.path}/${table}.csv`;
+          const [a, b] = [await importFile(sqlite, path), await importFile(server, path)];
+          assert.deepEqual([b.processed, b.before, b.after], [a.processed, a.before, a.after]);
+          assert.deepEqual(
+            await pgSnapshot(pg.location, table),
+            snapshot(`${dir.path}/t.db`, table),
+            `${table}, round ${round}`,
+          );
+        }
+      }
+    } finally {
+      await server.close();
+      await sqlite.close();
+    }
+  },
+});
 
 Deno.test({
   name: "PostgreSQL stores what SQLite stores for files in every shape, into empty and full tables",

@@ -27,21 +27,56 @@ export type LineEnd = "\n" | "\r\n";
 
 /**
  * The line ending with which PostgreSQL's CSV reader (`COPY … (FORMAT csv)`)
- * reads `text` record for record as RFC 4180 does, or undefined when it might
- * not. PostgreSQL takes one line ending for the whole COPY, from its first
- * line, and refuses a blank line (a record missing its columns); the checks
- * are conservative (a line break inside a quoted field counts too) and cost a
- * few scans of native string search. A lone `\.` line would end the data, but
- * it is a one-field record, which the importer refuses before sending.
+ * reads `text` record for record as the importer did, or undefined when it
+ * might not. `text` starts at a record's start and holds whole records.
+ *
+ * PostgreSQL takes one line ending for the whole COPY, from its first line,
+ * and outside quotes refuses any other (a bare CR, or LF where CRLF is the
+ * ending) and an empty line (a record missing its columns); inside quotes it
+ * keeps everything, as the importer does. So this walks the quotes and line
+ * breaks only (an export's CRLF records often hold LF inside quoted fields),
+ * with native string search: a few per record. A lone `\.` line would end
+ * the data, but it is a one-field record, which the importer refuses before
+ * sending.
  */
 export function csvLineEnd(text: string): LineEnd | undefined {
-  const lineEnd: LineEnd = text.includes("\r") ? "\r\n" : "\n";
-  if (lineEnd === "\r\n") {
-    const pairs = count(text, "\r\n");
-    if (pairs !== count(text, "\r") || pairs !== count(text, "\n")) return undefined;
+  let lineEnd: LineEnd | undefined;
+  let quoted = false;
+  let recordStart = 0;
+  let quote = find(text, '"', 0);
+  let lf = find(text, "\n", 0);
+  let cr = find(text, "\r", 0);
+  while (true) {
+    const at = Math.min(quote, lf, cr);
+    if (at === NONE) return lineEnd ?? "\n";
+    if (at === quote) {
+      quoted = !quoted;
+      quote = find(text, '"', at + 1);
+      continue;
+    }
+    if (quoted) { // a line break inside a quoted field: data
+      if (at === lf) lf = find(text, "\n", at + 1);
+      else cr = find(text, "\r", at + 1);
+      continue;
+    }
+    const crlf = at === cr && lf === at + 1;
+    if (at === cr && !crlf) return undefined; // a bare CR
+    const ending: LineEnd = crlf ? "\r\n" : "\n";
+    if ((lineEnd ?? ending) !== ending || at === recordStart) return undefined;
+    lineEnd = ending;
+    recordStart = at + ending.length;
+    lf = find(text, "\n", recordStart);
+    if (cr < recordStart) cr = find(text, "\r", recordStart);
   }
-  if (text.startsWith(lineEnd) || text.includes(lineEnd + lineEnd)) return undefined;
-  return lineEnd;
+}
+
+/** "Not found" for {@linkcode find}: beyond any string's length. */
+const NONE = Number.MAX_SAFE_INTEGER;
+
+/** `text.indexOf(search, from)`, or {@linkcode NONE}. */
+function find(text: string, search: string, from: number): number {
+  const at = text.indexOf(search, from);
+  return at === -1 ? NONE : at;
 }
 
 /**
