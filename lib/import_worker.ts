@@ -9,12 +9,12 @@
 import { ImportError } from "./import_error.ts";
 import { importFile } from "./import_file.ts";
 import type { ImportReport } from "./import_report.ts";
-import type { InvalidRowOptions } from "./run_options.ts";
+import type { InvalidRowOptions, ReadOptions } from "./run_options.ts";
 import type { TableName } from "./schema.ts";
 import { openStore } from "./store/open.ts";
 
 /** What the worker is asked to import. */
-export interface WorkerRequest extends InvalidRowOptions {
+export interface WorkerRequest extends InvalidRowOptions, ReadOptions {
   /** The CSV file. */
   path: string;
   /** Its table. */
@@ -61,6 +61,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
           : undefined,
         onInvalid: request.onInvalid,
         rejectsDir: request.rejectsDir,
+        delimiter: request.delimiter,
       });
       return { ok: true, report };
     } finally {

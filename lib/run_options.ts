@@ -24,11 +24,17 @@ export interface InvalidRowOptions {
   rejectsDir?: string;
 }
 
+/** How CSV files are read. */
+export interface ReadOptions {
+  /** The character between fields; defaults to `,` (see lib/csv.ts). */
+  delimiter?: string;
+}
+
 /** Where `run` reads and writes. */
 export interface ImportOptions extends InvalidRowOptions {
   /** Folder holding customers.csv and products.csv. Defaults to `data`. */
   dataDir?: string;
-  /** The database location. Defaults to `data/hpnorton.db`. */
+  /** The database location. Defaults to `data/hpnorton`. */
   db?: string;
   /** Called with each file's full report (with `rejected`) once it committed. */
   onReport?: (report: ImportReport) => void;
@@ -40,7 +46,7 @@ export type ResolvedOptions =
   & Pick<ImportOptions, "onReport">;
 
 /** The default database location. */
-export const DEFAULT_DB = "data/hpnorton.db";
+export const DEFAULT_DB = "data/hpnorton";
 
 /** The default data folder. */
 export const DEFAULT_DATA_DIR = "data";

@@ -18,7 +18,7 @@
  */
 import { ImportError } from "./import_error.ts";
 import type { ImportReport } from "./import_report.ts";
-import type { InvalidRowOptions } from "./run_options.ts";
+import type { InvalidRowOptions, ReadOptions } from "./run_options.ts";
 import type { TableName } from "./schema.ts";
 import type { WorkerProgress, WorkerReply, WorkerRequest } from "./import_worker.ts";
 
@@ -36,6 +36,10 @@ export type Failed<A extends Answer> = Extract<A, { ok: false }> | { ok: false; 
 export interface PoolOptions<A extends Answer, Note> {
   /** Called with the job's index and each note its worker posts before answering. */
   onNote?: (job: number, note: Note) => void;
+  /** Called with the job's index and its worker's answer as soon as it arrives. */
+  onAnswer?: (job: number, answer: A | Failed<A>) => void;
+  /** Asks every worker to stop, as a failure does, when aborted. */
+  signal?: AbortSignal;
   /** The error to throw for the first failure. */
   toError: (failure: Failed<A>) => Error;
 }
@@ -59,13 +63,18 @@ export async function inWorkers<Request, A extends Answer, Note = never>(
   options: PoolOptions<A, Note>,
 ): Promise<Extract<A, { ok: true }>[]> {
   const workers = requests.map(() => new Worker(url, { type: "module" }));
+  const cancel = () => {
+    for (const worker of workers) worker.postMessage("cancel");
+  };
+  options.signal?.addEventListener("abort", cancel, { once: true });
   try {
     const answers = requests.map((request, i) =>
       new Promise<A | Failed<A>>((resolve) => {
         const worker = workers[i];
         worker.onmessage = (event: MessageEvent<A | Note>) => {
-          if (isAnswer(event.data)) resolve(event.data as A);
-          else options.onNote?.(i, event.data as Note);
+          if (!isAnswer(event.data)) return options.onNote?.(i, event.data as Note);
+          options.onAnswer?.(i, event.data as A);
+          resolve(event.data as A);
         };
         worker.onerror = (event: ErrorEvent) => {
           event.preventDefault();
@@ -74,14 +83,15 @@ export async function inWorkers<Request, A extends Answer, Note = never>(
         worker.postMessage(request);
       })
     );
-    // On the first failure, ask the others to stop; then wait for every answer
-    // so that no transaction is left open when the workers are terminated.
+    // On the first failure or the caller's signal, ask every worker to stop;
+    // then wait for every answer so that no transaction is left open when the
+    // workers are terminated.
     let failure: Failed<A> | undefined;
     for (const answer of answers) {
       answer.then((a) => {
         if (!a.ok && failure === undefined) {
           failure = a as Failed<A>;
-          for (const worker of workers) worker.postMessage("cancel");
+          cancel();
         }
       });
     }
@@ -89,6 +99,7 @@ export async function inWorkers<Request, A extends Answer, Note = never>(
     if (failure !== undefined) throw options.toError(failure);
     return settled as Extract<A, { ok: true }>[];
   } finally {
+    options.signal?.removeEventListener("abort", cancel);
     for (const worker of workers) worker.terminate();
   }
 }
@@ -106,16 +117,30 @@ export interface WorkerJob {
 }
 
 /** Options for {@linkcode importInWorkers}. */
-export interface WorkersOptions extends InvalidRowOptions {
+export interface WorkersOptions extends InvalidRowOptions, ReadOptions {
   /** The database location. */
   db: string;
   /** `performance.now()` at which the clock of each report's `seconds` starts. */
   since?: number;
   /** Called with the job's index and its data rows read so far, after each batch. */
   onProgress?: (job: number, rows: number) => void;
+  /** Called with the job's index and its report as soon as that job has committed. */
+  onImported?: (job: number, report: ImportReport) => void;
+  /** Cancels every worker (each rolls back unless it already committed). */
+  signal?: AbortSignal;
 }
 
-const IMPORT_WORKER_URL = new URL("./import_worker.ts", import.meta.url);
+/**
+ * The module each import worker runs: import_worker.ts beside this file, or,
+ * in the one-file bundle (dist/norton.js), the bundle itself, which names
+ * itself with {@linkcode useWorkerModule} (see tools/bundle_entry.ts).
+ */
+let importWorker = new URL("./import_worker.ts", import.meta.url);
+
+/** Makes every later import worker run the module at `url` instead of import_worker.ts. */
+export function useWorkerModule(url: URL): void {
+  importWorker = url;
+}
 
 /** Imports every job in its own worker, simultaneously; resolves to the reports in job order. */
 export async function importInWorkers(
@@ -131,11 +156,18 @@ export async function importInWorkers(
     progress: onProgress !== undefined,
     onInvalid: options.onInvalid,
     rejectsDir: options.rejectsDir,
+    delimiter: options.delimiter,
   }));
+  const { onImported } = options;
   const answers = await inWorkers<WorkerRequest, WorkerReply, WorkerProgress>(
-    IMPORT_WORKER_URL,
+    importWorker,
     requests,
-    { onNote: onProgress && ((i, note) => onProgress(i, note.progress)), toError },
+    {
+      onNote: onProgress && ((i, note) => onProgress(i, note.progress)),
+      onAnswer: onImported && ((i, answer) => answer.ok && onImported(i, answer.report)),
+      signal: options.signal,
+      toError,
+    },
   );
   return answers.map((answer) => answer.report);
 }

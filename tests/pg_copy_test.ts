@@ -56,7 +56,7 @@ Deno.test("csvRows() writes RFC 4180 in the order and line ending asked for", as
 const CUSTOMERS = "user_id,name,address,zip_code,phone_number,email";
 
 /** Files in the shapes real exports take, each valid for both stores. */
-const SHAPES: { name: string; table: TableName; text: string }[] = [
+const SHAPES: { name: string; table: TableName; text: string; delimiter?: string }[] = [
   {
     name: "LF, quoted commas and quotes, empty fields",
     table: "customers",
@@ -83,6 +83,19 @@ const SHAPES: { name: string; table: TableName; text: string }[] = [
     name: "blank lines after the header and between records",
     table: "customers",
     text: `${CUSTOMERS}\n\nC1,Ann,a,1,2,e\n\nC2,Bob,b,3,4,f\n\n`,
+  },
+  {
+    name: "fields separated by semicolons, with a quoted semicolon and comma",
+    table: "products",
+    text:
+      'product_id;description;product_type;quantity_available\nP1;"oak; 36"" wide, dark";office;3\n',
+    delimiter: ";",
+  },
+  {
+    name: "fields separated by tabs",
+    table: "products",
+    text: "product_id\tdescription\tproduct_type\tquantity_available\nP1\toak, desk\toffice\t3\n",
+    delimiter: "\t",
   },
   {
     name: "backslashes, tabs and text that looks like COPY's markers",
@@ -125,7 +138,7 @@ Deno.test({
   name: "PostgreSQL stores what SQLite stores for files in every shape, into empty and full tables",
   ignore: NO_PG,
   async fn(t) {
-    for (const { name, table, text } of SHAPES) {
+    for (const { name, table, text, delimiter } of SHAPES) {
       await t.step(name, async () => {
         await using dir = await tempDir();
         await using pg = pgSchema();
@@ -135,7 +148,10 @@ Deno.test({
         try {
           // Twice: straight into the empty table, then merged into the full one.
           for (const round of [1, 2]) {
-            const [a, b] = [await importFile(sqlite, path), await importFile(server, path)];
+            const [a, b] = [
+              await importFile(sqlite, path, { delimiter }),
+              await importFile(server, path, { delimiter }),
+            ];
             assert.deepEqual([b.processed, b.before, b.after], [a.processed, a.before, a.after]);
             assert.deepEqual(
               await pgSnapshot(pg.location, table),

@@ -130,6 +130,31 @@ function count(text: string, needle: string): number {
   return n;
 }
 
+/** What a COPY's data looks like: its columns' order, its line ending, its field separator. */
+export interface CopyShape {
+  /** Quoted column names (identifiers from the schema), in the order the data has them. */
+  columns: readonly string[];
+  /** The line ending of every record. */
+  lineEnd: LineEnd;
+  /** The field separator: one ASCII character (see {@linkcode copyDelimiter}). */
+  delimiter: string;
+}
+
+/**
+ * `delimiter` if PostgreSQL's CSV reader takes it as the field separator the
+ * importer used, else undefined: COPY wants one single-byte character, and
+ * neither the quote, a backslash nor a line break.
+ */
+export function copyDelimiter(delimiter: string): string | undefined {
+  return /^[\x20-\x7e\t]$/.test(delimiter) && !/["\\]/.test(delimiter) ? delimiter : undefined;
+}
+
+/** Whether two shapes describe the same data (one COPY can take both). */
+export function sameShape(a: CopyShape, b: CopyShape): boolean {
+  return a.lineEnd === b.lineEnd && a.delimiter === b.delimiter &&
+    a.columns.join() === b.columns.join();
+}
+
 /** The driver's query object, with the one member it does not declare. */
 type DriverQuery = postgres.PendingQuery<postgres.Row[]> & { reject: (error: unknown) => void };
 
@@ -139,22 +164,19 @@ type DriverQuery = postgres.PendingQuery<postgres.Row[]> & { reject: (error: unk
  * signal that the connection is gone).
  */
 export class CopyIn {
-  /** The columns, in the order the data has them. */
-  readonly columns: readonly string[];
-  /** The line ending of every record. */
-  readonly lineEnd: LineEnd;
+  /** What the data of this COPY looks like. */
+  readonly shape: CopyShape;
   #stream: Writable;
   #refused: Promise<never>;
   #lost: Promise<never>;
 
   private constructor(
-    shape: { columns: readonly string[]; lineEnd: LineEnd },
+    shape: CopyShape,
     stream: Writable,
     refused: Promise<never>,
     lost: Promise<never>,
   ) {
-    this.columns = shape.columns;
-    this.lineEnd = shape.lineEnd;
+    this.shape = shape;
     this.#stream = stream;
     this.#refused = refused;
     this.#lost = lost;
@@ -163,18 +185,21 @@ export class CopyIn {
   /**
    * Starts `COPY target (columns) FROM STDIN (FORMAT csv)` on `sql`, every
    * column's unquoted empty field an empty string (never NULL, as SQLite
-   * stores it); resolves once the server takes data. `target` and the
-   * columns must be quoted identifiers from the schema.
+   * stores it); resolves once the server takes data. `target` must be a
+   * quoted identifier from the schema.
    */
   static async start(
     sql: postgres.Sql,
     target: string,
-    shape: { columns: readonly string[]; lineEnd: LineEnd },
+    shape: CopyShape,
     lost: Promise<never>,
   ): Promise<CopyIn> {
     const columns = shape.columns.join(", ");
+    // A checked single character (copyDelimiter), never CSV text.
+    const delimiter = shape.delimiter === "," ? "" : `, DELIMITER '${shape.delimiter}'`;
     const query = sql.unsafe(
-      `COPY ${target} (${columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL (${columns}))`,
+      `COPY ${target} (${columns}) FROM STDIN ` +
+        `(FORMAT csv${delimiter}, FORCE_NOT_NULL (${columns}))`,
     ) as DriverQuery;
     if (typeof query.reject !== "function") {
       throw new TypeError("This version of the postgres driver is not supported: no query.reject");
@@ -194,7 +219,7 @@ export class CopyIn {
     return new CopyIn(shape, stream, refused, lost);
   }
 
-  /** Sends `text` (COPY text format); waits only while the server is behind. */
+  /** Sends `text` (CSV in this COPY's shape); waits only while the server is behind. */
   async send(text: string): Promise<void> {
     if (this.#stream.write(text)) return;
     await Promise.race([once(this.#stream, "drain"), this.#refused, this.#lost]);

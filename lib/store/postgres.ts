@@ -32,11 +32,28 @@
  *
  * @module
  */
-import { connect } from "node:net";
 import postgres from "postgres";
 import { getTable, quoteIdent, type Reference, type Table, TABLES } from "../schema.ts";
-import { CopyIn, csvLineEnd, csvRows, type LineEnd } from "./pg_copy.ts";
-import type { CsvText, Customer, Product, Store, Value, Writer } from "./store.ts";
+import {
+  copyDelimiter,
+  CopyIn,
+  type CopyShape,
+  csvLineEnd,
+  csvRows,
+  sameShape,
+} from "./pg_copy.ts";
+import { watchedSockets } from "./pg_socket.ts";
+import type {
+  CsvText,
+  Customer,
+  ImportRecord,
+  Product,
+  QueryResult,
+  Store,
+  TableInfo,
+  Value,
+  Writer,
+} from "./store.ts";
 
 type Sql = postgres.Sql;
 
@@ -74,6 +91,24 @@ export function parsePgLocation(location: string): PgTarget {
   return { url: url.href, schema };
 }
 
+/**
+ * Throws one line naming the flag to add when Deno may not connect to the
+ * server. Without it, the driver's connect fails inside a socket callback,
+ * where nothing can catch it: an uncaught NotCapable with a stack trace.
+ */
+function checkNetPermission(location: string, url: string): void {
+  const { hostname, port } = new URL(url);
+  const host = `${hostname}:${port || "5432"}`;
+  const descriptor = { name: "net", host } as const;
+  // request, not query: on a terminal it asks, as the connect itself would.
+  if (Deno.permissions.querySync(descriptor).state === "granted") return;
+  if (Deno.permissions.requestSync(descriptor).state === "granted") return;
+  throw new Error(
+    `Cannot open database "${shown(location)}": this process may not connect to ${host} ` +
+      `(add --allow-net=${host} to the deno run command, or to the task's --allow-net in deno.json)`,
+  );
+}
+
 const SQL_TYPES: Record<Table["columns"][number]["type"], string> = {
   TEXT: "text",
   INTEGER: "bigint",
@@ -98,11 +133,10 @@ const CLOSE_SECONDS = 5;
 /** SQLSTATEs of a concurrent CREATE … IF NOT EXISTS that lost the race. */
 const CREATE_RACE = new Set(["23505", "42P06", "42P07"]);
 
-/** The driver's socket: TCP to the first host, with Nagle's algorithm off. */
-function noDelaySocket(options: { host: string[]; port: number[] }) {
-  const socket = connect(options.port[0], options.host[0]);
-  socket.setNoDelay(true);
-  return socket;
+/** A bigint as a number when it fits exactly, else left as the driver's text. */
+function wholeNumber(value: unknown): unknown {
+  const number = Number(value);
+  return Number.isSafeInteger(number) ? number : value;
 }
 
 /**
@@ -110,9 +144,10 @@ function noDelaySocket(options: { host: string[]; port: number[] }) {
  * and under Deno each small message (a COPY's end, a short query) then waits
  * for the server's delayed ACK: measured, 20 one-row COPYs took 1.7 s, and
  * 18 ms with it off. `socket` is a documented option that the driver's types
- * do not declare, hence the variable rather than a literal. With it, the
+ * do not declare, hence Object.assign rather than a literal. With it, the
  * driver's fail-over between several hosts in one URL and Unix-socket paths
- * are not available.
+ * are not available. A server answers a connection in milliseconds: 5 seconds
+ * without an answer is an address where no PostgreSQL listens.
  *
  * One connection (`max: 1`): a write is one transaction, sent as plain BEGIN
  * and COMMIT so that nothing is sent on a connection once it is lost (the
@@ -121,11 +156,25 @@ function noDelaySocket(options: { host: string[]; port: number[] }) {
  * driver would otherwise close the connection after 30 to 60 minutes, between
  * two statements of a long import.
  */
-const DRIVER_OPTIONS: postgres.Options<Record<string, never>> = Object.assign(
-  // Notices ("relation already exists, skipping") are expected, not news.
-  { max: 1, max_lifetime: null, onnotice: () => {} },
-  { socket: noDelaySocket },
-);
+function driverOptions(): postgres.Options<Record<string, never>> {
+  return Object.assign(
+    // Notices ("relation already exists, skipping") are expected, not news.
+    { max: 1, max_lifetime: null, onnotice: () => {}, connect_timeout: CONNECT_TIMEOUT_S },
+    { socket: watchedSockets() },
+  );
+}
+
+/** Seconds to wait for a server's answer when connecting. */
+const CONNECT_TIMEOUT_S = 5;
+
+/** The PostgreSQL type of a bigint column, whose values the driver gives as text. */
+const INT8 = 20;
+
+/** Driver option: the extended query protocol even without parameters. */
+const EXTENDED = { simple: false };
+
+/** Rows per batch of {@linkcode PgStore.readRows}. */
+const READ_BATCH = 1024;
 
 /** The name of `table`'s column `name`; throws for a name that is not one (identifiers come from the schema). */
 function columnOf(table: Table, name: string): string {
@@ -176,6 +225,7 @@ export class PgStore implements Store {
   readonly location: string;
   #url: string;
   #sql: Sql;
+  #schema: string | undefined;
   #prefix: string;
   #open: OpenWrite | undefined;
 
@@ -183,18 +233,24 @@ export class PgStore implements Store {
     this.location = location;
     this.#url = url;
     this.#sql = this.#connect();
+    this.#schema = schema;
     this.#prefix = schema === undefined ? "" : `${quoteIdent(schema)}.`;
   }
 
   /** Connects to the database at `location` and creates the schema and tables if missing. */
   static async open(location: string): Promise<PgStore> {
     const { url, schema } = parsePgLocation(location);
+    checkNetPermission(location, url);
     const store = new PgStore(location, url, schema);
     try {
       await store.#create(schema);
     } catch (error) {
       await store.#sql.end({ timeout: 0 });
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = (error as { code?: string }).code === "CONNECT_TIMEOUT"
+        ? `no answer from the server within ${CONNECT_TIMEOUT_S} seconds`
+        : error instanceof Error
+        ? error.message
+        : String(error);
       throw new Error(`Cannot open database "${shown(location)}": ${reason}`, { cause: error });
     }
     return store;
@@ -203,7 +259,7 @@ export class PgStore implements Store {
   /** A driver instance whose connection, if it closes during a write, marks the write lost. */
   #connect(): Sql {
     return postgres(this.#url, {
-      ...DRIVER_OPTIONS,
+      ...driverOptions(),
       onclose: () => {
         if (this.#open !== undefined) this.#lose(this.#open);
       },
@@ -224,6 +280,17 @@ export class PgStore implements Store {
 
   async #create(schema: string | undefined): Promise<void> {
     const statements = TABLES.map((table) => createTableSql(table, schema));
+    // Which import owns each rejects file (see lib/rejects.ts).
+    statements.push(
+      `CREATE TABLE IF NOT EXISTS ${this.#prefix}"rejects_marks" ` +
+        `("file" text NOT NULL PRIMARY KEY, "token" text NOT NULL)`,
+    );
+    // The import log: one row per committed import, written in its transaction.
+    statements.push(
+      `CREATE TABLE IF NOT EXISTS ${this.#prefix}"import_log" ("table_name" text NOT NULL, ` +
+        `"at" text NOT NULL, "file" text NOT NULL, "processed" bigint NOT NULL, ` +
+        `"rejected" bigint NOT NULL, "seconds" double precision NOT NULL)`,
+    );
     if (schema !== undefined) {
       statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     }
@@ -235,7 +302,11 @@ export class PgStore implements Store {
         await this.#sql.unsafe(["BEGIN", ...statements, "COMMIT"].join(";\n"));
         return;
       } catch (error) {
-        await this.#sql.unsafe("ROLLBACK").catch(() => {});
+        // Only a server's refusal leaves a connection to roll back; after any
+        // other failure a statement would open a new connection.
+        if (error instanceof Error && "severity" in error) {
+          await this.#sql.unsafe("ROLLBACK").catch(() => {});
+        }
         const code = (error as { code?: string }).code;
         if (attempt >= 3 || code === undefined || !CREATE_RACE.has(code)) throw error;
       }
@@ -261,13 +332,9 @@ export class PgStore implements Store {
   }
 
   /** The COPY of `shape` into the write's target: the one under way, or a new one. */
-  async #copy(open: OpenWrite, shape: { columns: string[]; lineEnd: LineEnd }): Promise<CopyIn> {
+  async #copy(open: OpenWrite, shape: CopyShape): Promise<CopyIn> {
     const current = open.copy;
-    if (
-      current?.lineEnd === shape.lineEnd && current.columns.join() === shape.columns.join()
-    ) {
-      return current;
-    }
+    if (current !== undefined && sameShape(current.shape, shape)) return current;
     await this.#endCopy(open);
     if (open.lost !== undefined) throw open.lost;
     const target = open.direct ? this.#name(open.table) : this.#staging(open.table);
@@ -285,6 +352,14 @@ export class PgStore implements Store {
   async count(table: Table): Promise<number> {
     const [{ n }] = await this.#query(`SELECT COUNT(*) AS n FROM ${this.#name(table)}`);
     return Number(n);
+  }
+
+  async rejectsMark(_table: Table, file: string): Promise<string | undefined> {
+    const rows = await this.#sql.unsafe(
+      `SELECT "token" FROM ${this.#prefix}"rejects_marks" WHERE "file" = $1`,
+      [file],
+    );
+    return rows[0]?.token as string | undefined;
   }
 
   /** Always true: opening the store creates the three tables. */
@@ -384,17 +459,20 @@ export class PgStore implements Store {
     return {
       upsert: async (rows: Value[][], csv?: CsvText) => {
         if (rows.length === 0) return;
-        const lineEnd = csv === undefined ? undefined : csvLineEnd(csv.text);
+        const delimiter = csv === undefined ? undefined : copyDelimiter(csv.delimiter);
+        const lineEnd = delimiter === undefined ? undefined : csvLineEnd(csv!.text);
         if (lineEnd !== undefined) {
           // The file's own text, when PostgreSQL reads it as the importer did.
           const columns = csv!.columns.map((name) => quoteIdent(columnOf(table, name)));
-          const copy = await this.#copy(open, { columns, lineEnd });
+          const copy = await this.#copy(open, { columns, lineEnd, delimiter: delimiter! });
           await copy.send(csv!.text.endsWith(lineEnd) ? csv!.text : csv!.text + lineEnd);
         } else {
-          // Else the rows, encoded in the shape of the COPY under way.
-          const copy = open.copy ?? await this.#copy(open, { columns: schemaOrder, lineEnd: "\n" });
-          const order = copy.columns.map((column) => schemaOrder.indexOf(column));
-          await copy.send(csvRows(rows, order, copy.lineEnd));
+          // Else the rows, written as CSV in the shape of the COPY under way.
+          const copy = open.copy?.shape.delimiter === ","
+            ? open.copy
+            : await this.#copy(open, { columns: schemaOrder, lineEnd: "\n", delimiter: "," });
+          const order = copy.shape.columns.map((column) => schemaOrder.indexOf(column));
+          await copy.send(csvRows(rows, order, copy.shape.lineEnd));
         }
         open.sent += rows.length;
       },
@@ -405,18 +483,104 @@ export class PgStore implements Store {
         await this.#merge(open);
         return await this.count(table);
       },
-      missing: async (reference: Reference, keys: string[]) => {
-        const target = getTable(reference.table);
-        const found = await this.#query(
-          `SELECT ${quoteIdent(target.key)} AS k FROM ${this.#name(target)} WHERE ${
-            quoteIdent(target.key)
-          } = ANY($1)`,
-          [keys],
+      missing: (reference: Reference, keys: string[]) => this.missing(reference, keys),
+      record: async (record: ImportRecord) => {
+        await this.#query(
+          `INSERT INTO ${this.#prefix}"import_log" ` +
+            `("table_name", "at", "file", "processed", "rejected", "seconds") ` +
+            `VALUES ($1, $2, $3, $4, $5, $6)`,
+          [table.name, record.at, record.file, record.processed, record.rejected, record.seconds],
         );
-        const present = new Set(found.map((row) => row.k as string));
-        return keys.filter((key) => !present.has(key));
+      },
+      markRejects: async (file: string, token: string) => {
+        await this.#query(
+          `INSERT INTO ${this.#prefix}"rejects_marks" ("file", "token") VALUES ($1, $2) ` +
+            `ON CONFLICT ("file") DO UPDATE SET "token" = EXCLUDED."token"`,
+          [file, token],
+        );
       },
     };
+  }
+
+  /**
+   * The keys among `keys` with no row in the referenced table: inside a write
+   * as its transaction sees it (the write's COPY ended first), else as committed.
+   */
+  async missing(reference: Reference, keys: string[]): Promise<string[]> {
+    const target = getTable(reference.table);
+    const found = await this.#query(
+      `SELECT ${quoteIdent(target.key)} AS k FROM ${this.#name(target)} WHERE ${
+        quoteIdent(target.key)
+      } = ANY($1)`,
+      [keys],
+    );
+    const present = new Set(found.map((row) => row.k as string));
+    return keys.filter((key) => !present.has(key));
+  }
+  async lastImport(table: Table): Promise<ImportRecord | undefined> {
+    const [row] = await this.#sql.unsafe(
+      `SELECT "at", "file", "processed", "rejected", "seconds" FROM ${this.#prefix}"import_log" ` +
+        `WHERE "table_name" = $1 ORDER BY "at" DESC LIMIT 1`,
+      [table.name],
+    );
+    if (row === undefined) return undefined;
+    return {
+      at: row.at,
+      file: row.file,
+      processed: Number(row.processed),
+      rejected: Number(row.rejected),
+      seconds: row.seconds,
+    };
+  }
+
+  async tableInfo(table: Table): Promise<TableInfo> {
+    const [row] = await this.#sql.unsafe(
+      `SELECT current_database() AS db, current_schema() AS schema, ` +
+        `pg_total_relation_size($1::regclass) AS bytes`,
+      [this.#name(table)],
+    );
+    const schema = this.#schema ?? row.schema;
+    return { where: `${row.db}.${schema}.${table.name}`, bytes: Number(row.bytes) };
+  }
+
+  async query(text: string): Promise<QueryResult> {
+    try {
+      return await this.#sql.begin("read only", async (tx) => {
+        if (this.#schema !== undefined) {
+          await tx.unsafe(`SET LOCAL search_path TO ${quoteIdent(this.#schema)}`);
+        }
+        // The extended protocol, as with parameters, runs one statement only
+        // (the driver's `simple` option, which its types do not declare).
+        const result = await tx.unsafe(text, [], Object.assign({ prepare: false }, EXTENDED));
+        const columns = result.columns ?? [];
+        const whole = columns.filter((column) => column.type === INT8).map((c) => c.name);
+        const rows = result.map((row) => {
+          for (const name of whole) if (row[name] !== null) row[name] = wholeNumber(row[name]);
+          return row;
+        });
+        return { columns: columns.map((column) => column.name), rows };
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const reason = code === "25006"
+        ? "it would write, and norton sql only reads"
+        : code === "42601" && /multiple commands/.test((error as Error).message)
+        ? "it holds more than one statement: run them one at a time"
+        : (error as Error).message;
+      throw new Error(`Cannot run the query: ${reason}`, { cause: error });
+    }
+  }
+
+  async *readRows(table: Table): AsyncIterable<Value[][]> {
+    const whole = table.columns.map((column) => column.type === "INTEGER");
+    const cursor = this.#sql.unsafe(
+      `SELECT ${table.columns.map((c) => quoteIdent(c.name)).join(", ")} FROM ${
+        this.#name(table)
+      } ORDER BY ${quoteIdent(table.key)} COLLATE "C"`,
+    ).values().cursor(READ_BATCH);
+    for await (const rows of cursor) {
+      yield rows.map((row: Value[]) => row.map((value, c) => whole[c] ? Number(value) : value));
+    }
   }
 
   /** Ends the COPY under way and moves the staged rows into the table, locking its rows in key order. */
