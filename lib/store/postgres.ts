@@ -23,9 +23,11 @@
  * - Into a table with rows, the COPY fills a temporary staging table, merged
  *   by one `INSERT … SELECT … ORDER BY key ON CONFLICT DO UPDATE` when the
  *   writer next counts the table (the `after` count) or the transaction
- *   commits. The ORDER BY makes every import lock rows in key order, which keeps concurrent
- *   imports of overlapping keys from deadlocking (contention/postgres.ts shows
- *   the deadlock that the order prevents).
+ *   commits. The ORDER BY makes every import lock rows in key order, which
+ *   keeps concurrent imports of overlapping keys from deadlocking
+ *   (contention/postgres.ts shows the deadlock that the order prevents).
+ * - The COPY takes the file's own CSV text when PostgreSQL reads it as the
+ *   importer did (lib/store/pg_copy.ts), else the rows written as CSV.
  * A lost connection ends the write at once with one "Cannot write to
  * database" error, and nothing more is sent on it: the server rolls the
  * transaction back when the connection drops.
@@ -127,7 +129,7 @@ export function createTableSql(table: Table, schema?: string): string {
   return `CREATE TABLE IF NOT EXISTS ${name} (${columns.join(", ")})`;
 }
 
-/** How long {@linkcode PgStore.close} waits for a statement under way before dropping the connection. */
+/** Seconds {@linkcode PgStore.close} waits for a statement under way, then drops it. */
 const CLOSE_SECONDS = 5;
 
 /** SQLSTATEs of a concurrent CREATE … IF NOT EXISTS that lost the race. */
@@ -176,7 +178,7 @@ const EXTENDED = { simple: false };
 /** Rows per batch of {@linkcode PgStore.readRows}. */
 const READ_BATCH = 1024;
 
-/** The name of `table`'s column `name`; throws for a name that is not one (identifiers come from the schema). */
+/** The column `name` of `table`; throws for any other name (identifiers come from the schema). */
 function columnOf(table: Table, name: string): string {
   const column = table.columns.find((c) => c.name === name);
   if (column === undefined) throw new TypeError(`Table "${table.name}" has no column "${name}"`);
@@ -583,7 +585,7 @@ export class PgStore implements Store {
     }
   }
 
-  /** Ends the COPY under way and moves the staged rows into the table, locking its rows in key order. */
+  /** Ends the COPY under way; moves the staged rows into the table, locking rows in key order. */
   async #merge(open: OpenWrite): Promise<void> {
     await this.#endCopy(open);
     if (open.direct || open.sent === 0) return;
