@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { pgFindings } from "./postgres.ts";
 import type { BenchResults, BenchSummary } from "./results.ts";
 import { sizeLabel } from "./datasets.ts";
 import { roundCrossover } from "./stats.ts";
@@ -210,36 +211,7 @@ export function renderFindings(results: BenchResults): string {
     );
   }
 
-  const pgLarge = at("linear_pg", large);
-  const pgParallelLarge = at("parallel_pg", large);
-  if (pgLarge !== undefined && pgParallelLarge !== undefined) {
-    lines.push("", "SQLITE AGAINST POSTGRESQL ON THE SAME MACHINE (median seconds)");
-    const head = ["rows", "linear", "parallel", "linear_pg", "parallel_pg"];
-    const grid = [head];
-    for (const size of sizes) {
-      grid.push([
-        rows(size),
-        ...["linear", "parallel", "linear_pg", "parallel_pg"].map((v) => {
-          const found = at(v, size);
-          return found === undefined ? "-" : time(found.medianSeconds);
-        }),
-      ]);
-    }
-    const w = head.map((_, c) => Math.max(...grid.map((r) => r[c].length)));
-    for (const row of grid) lines.push("  " + row.map((cell, c) => cell.padStart(w[c])).join("  "));
-    bullet(
-      `On one machine the PostgreSQL store takes ${
-        ratio(pgLarge.medianSeconds / linearLarge.medianSeconds)
-      } SQLite's time linearly at ${rows(large)} rows (${time(pgLarge.medianSeconds)} against ${
-        time(linearLarge.medianSeconds)
-      }): it pays for the protocol, a staging copy and the server's own log.`,
-    );
-    bullet(
-      `But its writers do not queue on a file lock: parallel on PostgreSQL takes ${
-        ratio(pgParallelLarge.medianSeconds / pgLarge.medianSeconds)
-      } its linear time at ${rows(large)} rows, and many machines can load it at once.`,
-    );
-  }
+  lines.push(...pgFindings(results, { time, ratio, rows }));
 
   lines.push("", "RECOMMENDATION TO MANAGEMENT");
   bullet(

@@ -44,4 +44,18 @@ export interface BenchResults {
   phases: PhaseReport[];
   /** The top functions of each committed profile (docs/profile/*.md), by name. */
   hotSpots: Record<string, { fn: string; where: string; percent: number }[]>;
+  /** The PostgreSQL store against psql, per size (bench/postgres.ts); absent without a server. */
+  postgres?: PgRatios[];
+}
+
+/** The paired ratios at one size: medians over the rounds of each round's ratio. */
+export interface PgRatios {
+  /** Rows per file. */
+  rows: number;
+  /** `linear_pg` over `psql_copy`: into empty tables (target: at most 1.3). */
+  fresh: number | null;
+  /** `linear_pg_full` over `psql_upsert`: into full tables (target: at most 1.1). */
+  full: number | null;
+  /** `parallel_pg` over `linear_pg` (target: at most 0.6 from 300,000 rows per file). */
+  parallel: number | null;
 }

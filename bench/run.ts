@@ -7,9 +7,8 @@
  * Variants: `floor` (Deno starting and exiting: the start-up floor),
  * `baseline` (bench/baseline.ts, the typical first version), `linear`,
  * `parallel`, `sqlite3` (the sqlite3 shell's `.import` into the same schema,
- * where the shell is installed), and `linear_pg` / `parallel_pg` (the same
- * scripts on the PostgreSQL store, each run in a fresh schema, where a server
- * answers).
+ * where the shell is installed), and, where a PostgreSQL server answers, the
+ * store's imports beside psql's `\copy` and native upsert (bench/postgres.ts).
  *
  * @module
  */
@@ -25,6 +24,7 @@ import { renderFindings } from "./findings.ts";
 import { measurePhases, type PhaseReport } from "./profile.ts";
 import type { BenchResults, BenchRun, BenchSummary } from "./results.ts";
 import { crossover, median } from "./stats.ts";
+import { dropPgSchemas, pgRatios, pgRuns, reachablePg } from "./postgres.ts";
 
 const SCRATCH = ".bench-tmp/run";
 const OUT = "bench/results.json";
@@ -171,52 +171,6 @@ export async function hotSpots(): Promise<BenchResults["hotSpots"]> {
   return spots;
 }
 
-/** The PostgreSQL server at `url` with the psql that reaches it, or undefined (with a note). */
-async function reachablePg(url: string): Promise<{ url: string; psql: string } | undefined> {
-  const psql = await which("psql");
-  if (psql !== undefined) {
-    const check = await new Deno.Command(psql, {
-      args: [url, "-c", "SELECT 1"],
-      stdout: "null",
-      stderr: "null",
-    }).output().catch(() => undefined);
-    if (check?.success) return { url, psql };
-  }
-  console.error(`No PostgreSQL at "${url}" (or no psql): benchmarking SQLite only`);
-  return undefined;
-}
-
-/** A fresh schema for each run: the store creates it, this drops what a run left. */
-async function dropSchema(psql: string, url: string, schema: string): Promise<void> {
-  await new Deno.Command(psql, {
-    args: [url, "-q", "-c", `DROP SCHEMA IF EXISTS "${schema}" CASCADE`],
-    stdout: "null",
-    stderr: "null",
-  }).output();
-}
-
-function pgCommand(
-  mode: string,
-  dataDir: string,
-  pg: { url: string },
-  schema: string,
-): string[] {
-  const location = new URL(pg.url);
-  location.searchParams.set("schema", schema);
-  return [
-    DENO,
-    "run",
-    "--allow-read",
-    "--allow-env=PG*",
-    `--allow-net=${location.host}`,
-    `${mode}.ts`,
-    "--data-dir",
-    dataDir,
-    "--db",
-    location.href,
-  ];
-}
-
 function runsFor(rows: number, requested: number | undefined): number {
   if (requested !== undefined) return requested;
   return rows >= 1_000_000 ? 3 : rows >= 100_000 ? 5 : 10;
@@ -228,7 +182,9 @@ export async function runBench(
   options: { runs?: number; out?: string; pg?: string } = {},
 ): Promise<BenchResults> {
   const sqlite3 = await which("sqlite3");
-  const pg = options.pg === undefined ? undefined : await reachablePg(options.pg);
+  const pg = options.pg === undefined
+    ? undefined
+    : await reachablePg(options.pg, await which("psql"));
   const time = await which("time");
   const runs: BenchRun[] = [];
   await Deno.mkdir(SCRATCH, { recursive: true });
@@ -238,10 +194,11 @@ export async function runBench(
     for (let round = 0; round < rounds; round++) {
       // Alternate the order too, so no variant always runs right after another.
       const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
-      const all: { name: string; argv: string[]; stdin?: string }[] = order.map((v) => ({
-        name: v.name,
-        argv: v.command(dataDir, `${SCRATCH}/db/bench.db`),
-      }));
+      const all: { name: string; argv: string[]; stdin?: string; prepare?: () => Promise<void> }[] =
+        order.map((v) => ({
+          name: v.name,
+          argv: v.command(dataDir, `${SCRATCH}/db/bench.db`),
+        }));
       if (sqlite3 !== undefined) {
         all.push({
           name: "sqlite3",
@@ -249,17 +206,13 @@ export async function runBench(
           stdin: sqlite3Script(dataDir),
         });
       }
-      const schema = `bench_${crypto.randomUUID().slice(0, 8)}`;
-      if (pg !== undefined) {
-        for (const mode of ["linear", "parallel"]) {
-          all.push({ name: `${mode}_pg`, argv: pgCommand(mode, dataDir, pg, schema) });
-        }
-      }
-      for (const { name, argv, stdin } of all) {
+      const schemas = `bench_${crypto.randomUUID().slice(0, 8)}`;
+      if (pg !== undefined) all.push(...await pgRuns(pg, dataDir, schemas, round % 2 === 1));
+      for (const { name, argv, stdin, prepare } of all) {
         await Deno.remove(`${SCRATCH}/db`, { recursive: true }).catch(() => {});
         await Deno.mkdir(`${SCRATCH}/db`, { recursive: true });
-        // Each PostgreSQL run starts from an empty schema, as each SQLite run from no files.
-        if (pg !== undefined && name.endsWith("_pg")) await dropSchema(pg.psql, pg.url, schema);
+        // Each PostgreSQL run starts from its schema's state (empty or full), untimed.
+        await prepare?.();
         const result = await measure(argv, stdin, time);
         runs.push({ variant: name, rows, round, ...result });
         console.error(
@@ -268,7 +221,7 @@ export async function runBench(
           } s`,
         );
       }
-      if (pg !== undefined) await dropSchema(pg.psql, pg.url, schema);
+      if (pg !== undefined) await dropPgSchemas(pg, schemas);
     }
   }
   await Deno.remove(`${SCRATCH}/db`, { recursive: true }).catch(() => {});
@@ -287,6 +240,7 @@ export async function runBench(
     crossoverRows: crossover(sizes.map((size) => ({ size, ratio: ratioAt(size) }))) ?? null,
     phases,
     hotSpots: await hotSpots(),
+    postgres: pgRatios(runs),
   };
   await Deno.writeTextFile(options.out ?? OUT, JSON.stringify(results, null, 2) + "\n");
   return results;

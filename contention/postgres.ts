@@ -23,7 +23,11 @@
  * commit and then goes on; a wait, never a cycle. Imports of disjoint keys
  * still run side by side. (A per-table `pg_advisory_xact_lock` would also
  * work, but it serializes every import of a table, overlapping or not, and is
- * a PostgreSQL function that compatible engines may lack.)
+ * a PostgreSQL function that compatible engines may lack.) Into an empty
+ * table the store COPYs straight into the table under a table lock that
+ * other writers queue behind (a wait, never a cycle); the scenarios here
+ * update a table that already holds the shared keys, the case where imports
+ * run side by side.
  *
  * {@linkcode runPgContention} shows both, in a scratch schema that it drops
  * afterwards: the naive writer ends in a deadlock and loses rows, the store's
@@ -100,6 +104,11 @@ function importBatches(overlap: number, own: number): Value[][][][] {
   ];
 }
 
+/** `rows` as one array per column, for `unnest`. */
+function columnsOf(rows: Value[][]): string[][] {
+  return [0, 1, 2, 3].map((c) => rows.map((row) => row[c])) as string[][];
+}
+
 /** A meeting point: each of `parties` callers waits until all have arrived. */
 function barrier(parties: number): () => Promise<void> {
   let arrived = 0;
@@ -167,7 +176,17 @@ export async function runPgContention(
     );
     return new Map(rows.map((row) => [row.description, row.n]));
   };
+  // Both imports update the shared keys, which the table already holds (two
+  // exports updating the same products); each also adds keys of its own.
+  const seed = async () => {
+    await admin.unsafe(`TRUNCATE ${table}`);
+    await admin.unsafe(
+      `INSERT INTO ${table} SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])`,
+      columnsOf(Array.from({ length: overlap }, (_, i) => product(i, "seed"))),
+    );
+  };
   try {
+    await seed();
     // Naive: each batch a multi-row upsert in file order, on its own connection.
     const naive = await scenario(
       "naive",
@@ -180,7 +199,7 @@ export async function runPgContention(
                 `INSERT INTO ${table} SELECT * FROM unnest($1::text[], $2::text[], ` +
                   `$3::text[], $4::bigint[]) ON CONFLICT ("product_id") DO UPDATE SET ` +
                   `"description" = EXCLUDED."description"`,
-                [0, 1, 2, 3].map((c) => rows.map((row) => row[c])) as string[][],
+                columnsOf(rows),
               );
               if (i === 0) await meet();
             }
@@ -192,7 +211,7 @@ export async function runPgContention(
       expected,
       marks,
     );
-    await admin.unsafe(`TRUNCATE ${table}`);
+    await seed();
     // Safe: the same batches, the same meeting point, through the store.
     const safe = await scenario(
       "safe",

@@ -65,6 +65,12 @@ export interface CsvBatch {
   records: string[][];
   /** `lines[i]` is the 1-based line where `records[i]` starts. */
   lines: number[];
+  /**
+   * The batch's source text: its records as the file has them, from the first
+   * one's start to the last one's end (empty lines between them included), so
+   * that a store able to load CSV can take it as it is.
+   */
+  text: string;
   /** Raw text of each record with its line break, kept only when {@linkcode ReadCsvOptions.raw} is set. */
   raw?: string[];
   /** Line → reason for the records kept despite a problem ({@linkcode ReadCsvOptions.keepInvalid}). */
@@ -318,7 +324,7 @@ class Scanner {
       marks.sort((a, b) => a.at - b.at);
     }
     const { last } = chunk;
-    const batch: CsvBatch = { records: [], lines: [] };
+    const batch: CsvBatch = { records: [], lines: [], text: "" };
     // A record longer than a chunk is read again with each chunk: wait until
     // the text has doubled, so that a long record costs linear time.
     if (!last && start > 0 && text.length < 2 * start) {
@@ -441,6 +447,7 @@ class Scanner {
       pos = next;
     }
     this.#line = line;
+    batch.text = text.slice(0, pos);
     this.#pending = pos < length ? text.slice(pos) : "";
     this.#marks = marks.slice(mark).map(({ at, reason }) => ({ at: at - pos, reason }));
     if (error === undefined) return { batch };

@@ -120,7 +120,11 @@ export async function importFile(
     const first = await batches.next();
     timings.parse += lap();
     if (first.done) throw new ImportError(path, "is empty: expected a header line");
-    const { table, convert } = readHeader(path, first.value, options.table);
+    const { table, convert, altered, columns, firstText } = readHeader(
+      path,
+      first.value,
+      options.table,
+    );
 
     // 2. Begin.
     const final = rejectsPath(options.rejectsDir ?? rejectsFolder(store.location), path);
@@ -142,10 +146,16 @@ export async function importFile(
       for (let batch: CsvBatch | undefined = first.value; batch !== undefined;) {
         options.signal?.throwIfAborted();
         // 3. Check.
+        const unaltered = altered();
         const rows = await check(batch, writer);
         timings.validate += lap();
-        // 4. Write.
-        await writer.upsert(rows);
+        // 4. Write: the rows, and in strict mode the file's text of them when
+        // no check changed a value (a store may load that as it is).
+        const text = batch === first.value ? firstText : batch.text;
+        const csv = rejects === undefined && text !== undefined && altered() === unaltered
+          ? { text, columns, delimiter: delimiter ?? "," }
+          : undefined;
+        await writer.upsert(rows, csv);
         timings.insert += lap();
         processed += batch.records.length;
         options.onProgress?.(processed);
@@ -201,15 +211,23 @@ export async function importFile(
 
 // 1. Header
 
+/** What the header says: the table, how records become rows, and the columns' order. */
+interface Header {
+  table: Table;
+  convert: Converter;
+  /** How many values so far the converter changed from their field's text (see rowConverter). */
+  altered: () => number;
+  /** The table's column names in the header's order. */
+  columns: string[];
+  /** The text of `first`'s data records, when the header is one line on line 1. */
+  firstText: string | undefined;
+}
+
 /**
  * Reads the header (the first record of `first`, which it removes) and returns
  * the table and the converter of the records that follow.
  */
-function readHeader(
-  path: string,
-  first: CsvBatch,
-  name: TableName | undefined,
-): { table: Table; convert: Converter } {
+function readHeader(path: string, first: CsvBatch, name: TableName | undefined): Header {
   const header = first.records[0];
   // The header is the first record, which blank lines may push down.
   const line = first.lines[0];
@@ -219,7 +237,16 @@ function readHeader(
   const order = columnOrder(path, table, header, line);
   first.records.shift();
   first.lines.shift();
-  return { table, convert: rowConverter(path, table, order) };
+  // Otherwise (empty lines around it, a header spanning lines) the first batch goes as rows.
+  const firstText = line === 1 && first.lines[0] === 2
+    ? first.text.slice(first.text.indexOf("\n") + 1)
+    : undefined;
+  return {
+    table,
+    ...rowConverter(path, table, order),
+    columns: header.map(headerName),
+    firstText,
+  };
 }
 
 function tableFromHeader(path: string, header: string[], line: number): Table {
@@ -263,12 +290,19 @@ function columnOrder(path: string, table: Table, header: string[], line: number)
 type Converter = (record: string[], line: number) => Value[];
 
 /**
- * Returns a function that turns a record into a row in column order, or
- * throws. When the header is in schema order (the usual case) the record array
- * itself becomes the row, and only the columns with a conversion are touched:
- * no allocation per row on the hot path.
+ * Returns `convert`, which turns a record into a row in column order or
+ * throws, and `altered`, the number of values so far whose text differs from
+ * the field they came from (a trimmed key, a quantity written ` 7`): while it
+ * stays the same, the file's text holds the rows as they are. When the header
+ * is in schema order (the usual case) the record array itself becomes the row,
+ * and only the columns with a conversion are touched: no allocation per row
+ * on the hot path.
  */
-function rowConverter(path: string, table: Table, order: number[]): Converter {
+function rowConverter(
+  path: string,
+  table: Table,
+  order: number[],
+): { convert: Converter; altered: () => number } {
   const width = order.length;
   const inPlace = order.every((index, c) => index === c);
   const converted = table.columns.flatMap((column, c) =>
@@ -285,20 +319,24 @@ function rowConverter(path: string, table: Table, order: number[]): Converter {
       { line },
     );
   };
-  return (record: string[], line: number): Value[] => {
+  let altered = 0;
+  const convert = (record: string[], line: number): Value[] => {
     if (record.length !== width) {
       throw new ImportError(path, `has ${record.length} fields, expected ${width}`, { line });
     }
     const row: Value[] = inPlace ? record : order.map((index) => record[index]);
     for (const { c, convert } of converted) {
+      const field = row[c] as string;
       try {
-        row[c] = convert(row[c] as string);
+        row[c] = convert(field);
       } catch (error) {
         throw fail(record, c, error, line);
       }
+      if (String(row[c]) !== field) altered++;
     }
     return row;
   };
+  return { convert, altered: () => altered };
 }
 
 // 3. Check

@@ -40,6 +40,25 @@ export interface Customer {
 }
 
 /**
+ * The CSV text a batch of rows was read from, for a store that loads CSV
+ * faster than it encodes values (PostgreSQL's COPY): it may send the text as
+ * it is instead of the rows.
+ */
+export interface CsvText {
+  /**
+   * The rows' records exactly as the file has them, in order (RFC 4180, no
+   * header), perhaps with blank lines between them: each field, read as its
+   * column's SQL type, is the row's value. The importer passes it only when
+   * no check changed a value (it trims keys, for one).
+   */
+  text: string;
+  /** The column names in the order the text has them (the header's order). */
+  columns: readonly string[];
+  /** The character between fields (a comma unless the import was told otherwise). */
+  delimiter: string;
+}
+
+/**
  * What an import recorded about itself in its table's import log, in the same
  * transaction as its rows: the log never names an import that rolled back.
  */
@@ -74,8 +93,11 @@ export interface QueryResult {
 
 /** Writes inside one table's transaction. */
 export interface Writer {
-  /** Inserts `rows` (values in the table's column order), updating rows whose key exists. */
-  upsert(rows: Value[][]): Promise<void> | void;
+  /**
+   * Inserts `rows` (values in the table's column order), updating rows whose
+   * key exists. `csv`, when given, holds the same rows as CSV text.
+   */
+  upsert(rows: Value[][], csv?: CsvText): Promise<void> | void;
   /** The keys among `keys` that have no row in the referenced table. */
   missing(reference: Reference, keys: string[]): Promise<string[]> | string[];
   /**
