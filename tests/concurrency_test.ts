@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { generateDataset } from "../lib/generate.ts";
+import { importFile } from "../lib/import_file.ts";
+import { openStore } from "../lib/store/open.ts";
 import * as parallel from "../parallel.ts";
 import { checksum, countRows, runDeno, tempDir } from "./helpers.ts";
 
@@ -78,4 +80,24 @@ Deno.test("a reader during a long import sees the whole old table or the whole n
   assert.ok(seen.length > 0);
   assert.deepEqual(seen.filter((s) => s === "half"), [], seen.join(" "));
   assert.equal(checksum(db, "customers"), whole);
+});
+
+Deno.test("two imports of one table in one thread both commit, the second waiting for the first", async () => {
+  await using dir = await tempDir();
+  await generateDataset(dir.path, { rows: 20_000 });
+  const db = `${dir.path}/t.db`;
+  const [first, second] = [await openStore(db), await openStore(db)];
+  try {
+    const path = `${dir.path}/products.csv`;
+    // The second one's BEGIN IMMEDIATE finds the first one's lock held; waiting
+    // for it must not block the thread the first one needs to finish.
+    const reports = await Promise.all([importFile(first, path), importFile(second, path)]);
+    assert.deepEqual(reports.map((r) => [r.before, r.after]).sort(), [[0, 20_000], [
+      20_000,
+      20_000,
+    ]]);
+  } finally {
+    await first.close();
+    await second.close();
+  }
 });

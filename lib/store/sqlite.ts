@@ -65,6 +65,30 @@ function connect(path: string): DatabaseSync {
   return db;
 }
 
+/**
+ * `BEGIN IMMEDIATE`, waiting up to {@linkcode BUSY_TIMEOUT_MS} for another
+ * writer without blocking the thread. SQLite's own busy handler sleeps in the
+ * thread that asked; two imports of one table in one thread (parallel mode
+ * imports in the calling thread too, and a program may run several imports at
+ * once) would then wait for each other forever. Waiting here, between tries,
+ * lets the writer that holds the lock go on and commit.
+ */
+async function beginImmediate(db: DatabaseSync): Promise<void> {
+  const deadline = performance.now() + BUSY_TIMEOUT_MS;
+  for (let pause = 1;; pause = Math.min(pause * 2, 50)) {
+    db.exec("PRAGMA busy_timeout = 0");
+    try {
+      db.exec("BEGIN IMMEDIATE");
+      return;
+    } catch (error) {
+      if (!/database is locked/.test(String(error)) || performance.now() > deadline) throw error;
+    } finally {
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
 /** The rows of `table`, counted on its connection (inside its transaction, if one is open). */
 function countRows(connection: TableConnection, table: Table): number {
   const statement = connection.prepare(`SELECT COUNT(*) AS n FROM ${quoteIdent(table.name)}`);
@@ -131,7 +155,7 @@ export class SqliteStore implements Store {
   async write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T> {
     const connection = this.#table(table);
     try {
-      connection.db.exec("BEGIN IMMEDIATE");
+      await beginImmediate(connection.db);
     } catch (error) {
       throw databaseError(tableFile(this.location, table.name), error, { writing: true });
     }
