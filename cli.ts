@@ -16,8 +16,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { addForwardedCommand, denoTask, type ForwardedCommand } from "./cli/forward_command.ts";
 import { generateDataset } from "./lib/generate.ts";
-import type { ImportReport } from "./lib/import_file.ts";
-import { IMPORT_MODES, importFiles, type ImportMode, planImport } from "./lib/import_files.ts";
+import type { ImportReport } from "./lib/import_report.ts";
+import { IMPORT_MODES, importFiles, type ImportMode } from "./lib/import_files.ts";
+import { planImport } from "./lib/import_plan.ts";
 import { progressForFiles } from "./cli/progress.ts";
 import { type Customer, listAvailableProducts, listRenters, type Product } from "./lib/queries.ts";
 import { DEFAULT_DB } from "./lib/run_options.ts";
@@ -96,6 +97,10 @@ export function createProgram(): Command {
       "--skip-invalid",
       "import the valid rows; write each bad one, with its line and reason, to <name>.rejects.csv",
     )
+    .option(
+      "--rejects-dir <dir>",
+      "with --skip-invalid: the folder of the rejects files (default: the database's folder)",
+    )
     .addOption(jsonOption("print JSON (one object per file) instead of a table"))
     .addHelpText(
       "after",
@@ -164,6 +169,7 @@ async function importCommand(
     table?: TableName;
     json?: boolean;
     skipInvalid?: boolean;
+    rejectsDir?: string;
   },
 ): Promise<void> {
   const paths = files.length > 0 ? files : DEFAULT_FILES;
@@ -177,6 +183,7 @@ async function importCommand(
       db: options.db,
       mode: options.mode,
       onInvalid: options.skipInvalid ? "skip" : "fail",
+      rejectsDir: options.rejectsDir,
       onProgress: progress && ((job, rows) => progress.update(job, rows)),
       onImported: (job, report) => progress?.finish(job, report.processed),
     });

@@ -7,6 +7,9 @@
  * the way this system writes, which loses nothing. It prints both side by
  * side and exits 0 only if the failure was reproduced AND the safe run stored
  * every row, so a change in SQLite or Deno that alters locking gets noticed.
+ * Either engine's scenario (contention/sqlite.ts, contention/postgres.ts)
+ * reports in the one shape of contention/outcome.ts, printed by its one
+ * formatter and verdict, or as JSON with `--json`.
  *
  * ## The single-writer rule
  *
@@ -112,15 +115,16 @@
 import { parseArgs } from "node:util";
 import { isServerLocation } from "./lib/store/open.ts";
 import { wholeNumber } from "./cli/whole_number.ts";
-import {
-  type ContentionOptions,
-  type ContentionOutcome,
-  formatContention,
-  runSqliteContention,
-  verdict,
-} from "./contention/sqlite.ts";
+import { type ContentionOutcome, formatOutcome, verdict } from "./contention/outcome.ts";
+import { runSqliteContention, type SqliteContentionOptions } from "./contention/sqlite.ts";
 
-export type { ContentionOptions, ContentionOutcome };
+export type { ContentionOutcome };
+
+/** The scenario to run: SQLite's workload, or a PostgreSQL server's deadlock with `db`. */
+export interface ContentionOptions extends SqliteContentionOptions {
+  /** A postgres:// location: run the server's scenario there (the workload options do not apply). */
+  db?: string;
+}
 
 const USAGE = `Usage: deno task contention [options]
 
@@ -132,16 +136,21 @@ Options:
   --json            print the outcome as JSON
   -h, --help        show this help`;
 
-/** Runs the contention scenario: naive writers, then this system's, on one SQLite file. */
-export function runContention(options: ContentionOptions = {}): Promise<ContentionOutcome> {
-  return runSqliteContention(options);
+/**
+ * Runs the contention scenario, naive writers and then this system's, on one
+ * SQLite file, or with `options.db` on that PostgreSQL server.
+ */
+export async function runContention(options: ContentionOptions = {}): Promise<ContentionOutcome> {
+  if (options.db === undefined) return await runSqliteContention(options);
+  // Loaded on demand: the SQLite run neither needs the driver nor may read it.
+  const { runPgContention } = await import("./contention/postgres.ts");
+  return await runPgContention(options.db);
 }
 
 /** The script: parses `args`, runs the scenario, prints it; sets `Deno.exitCode` unless it held. */
 export async function main(args: string[] = Deno.args): Promise<void> {
   let options: ContentionOptions;
   let json: boolean;
-  let db: string | undefined;
   try {
     const { values } = parseArgs({
       args,
@@ -159,72 +168,28 @@ export async function main(args: string[] = Deno.args): Promise<void> {
       return;
     }
     json = values.json;
-    db = values.db;
-    if (db !== undefined && !isServerLocation(db)) {
-      throw new TypeError(`Invalid --db "${db}": expected a postgres:// location`);
+    if (values.db !== undefined && !isServerLocation(values.db)) {
+      throw new TypeError(`Invalid --db "${values.db}": expected a postgres:// location`);
     }
     options = {
       workers: count("--workers", values.workers, 2),
       transactions: count("--transactions", values.transactions, 1),
       rows: count("--rows", values.rows, 1),
+      db: values.db,
     };
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     Deno.exitCode = 2;
     return;
   }
-  if (db !== undefined) return await serverMain(db, json);
   try {
     const outcome = await runContention(options);
-    console.log(json ? JSON.stringify(outcome, null, 2) : formatContention(outcome));
+    console.log(json ? JSON.stringify(outcome, null, 2) : formatOutcome(outcome));
     if (outcome.ok) {
       if (!json) console.log(`\n${verdict(outcome)}`);
     } else {
       console.error(verdict(outcome));
       Deno.exitCode = 1;
-    }
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    Deno.exitCode = 1;
-  }
-}
-
-/** The PostgreSQL scenario: naive writers deadlock, the store's do not. */
-async function serverMain(db: string, json: boolean): Promise<void> {
-  try {
-    const { runDeadlockScenarios } = await import("./contention/postgres.ts");
-    const outcome = await runDeadlockScenarios(db);
-    const { naive, safe } = outcome;
-    const reproduced = naive.deadlocks > 0 && naive.lost > 0;
-    const held = safe.lost === 0 && safe.deadlocks === 0;
-    if (json) {
-      console.log(JSON.stringify({ ...outcome, reproduced, ok: reproduced && held }, null, 2));
-    } else {
-      const row = (label: string, a: number, b: number) =>
-        `${label.padEnd(22)}${String(a).padEnd(16)}${b}`;
-      console.log(
-        [
-          `${"".padEnd(22)}${"naive".padEnd(16)}this system`,
-          row("imports committed", naive.committed, safe.committed),
-          row("deadlocks (40P01)", naive.deadlocks, safe.deadlocks),
-          row("rows in the table", naive.rows, safe.rows),
-          row("rows expected", naive.expected, safe.expected),
-          row("rows lost", naive.lost, safe.lost),
-        ].join("\n"),
-      );
-    }
-    if (!reproduced || !held) {
-      console.error(
-        !reproduced
-          ? "Not reproduced: the naive imports did not deadlock; PostgreSQL's locking may have changed"
-          : `The safe imports lost ${safe.lost} rows`,
-      );
-      Deno.exitCode = 1;
-    } else if (!json) {
-      console.log(
-        `\nReproduced: the naive imports deadlocked and lost ${naive.lost} of ${naive.expected} rows; ` +
-          "this system's sorted upserts waited instead and lost none.",
-      );
     }
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));

@@ -10,35 +10,16 @@
  *
  * @module
  */
-import { importFile, type ImportResult } from "./lib/import_file.ts";
-import { toResult } from "./lib/result.ts";
-import { openStore } from "./lib/store/open.ts";
-import { type ImportOptions, MAIN_FILES, resolveOptions } from "./lib/run_options.ts";
-import { main } from "./cli/run_main.ts";
+import { runMain } from "./cli/run_main.ts";
+import { importMainFiles } from "./lib/import_files.ts";
+import type { ImportReport, ImportResult } from "./lib/import_report.ts";
+import type { ImportOptions } from "./lib/run_options.ts";
 
-export type { ImportOptions, ImportResult };
+export type { ImportOptions, ImportReport, ImportResult };
 
 /** Imports customers.csv then products.csv; resolves to their tuples, customers first. */
-export async function run(options: ImportOptions = {}): Promise<ImportResult[]> {
-  const since = performance.now();
-  const { dataDir, db, onInvalid, rejectsDir, onReport } = resolveOptions(options);
-  const store = await openStore(db);
-  try {
-    const results: ImportResult[] = [];
-    for (const name of MAIN_FILES) {
-      const report = await importFile(store, `${dataDir}/${name}.csv`, {
-        table: name,
-        since,
-        onInvalid,
-        rejectsDir,
-      });
-      onReport?.(report);
-      results.push(toResult(report));
-    }
-    return results;
-  } finally {
-    await store.close();
-  }
+export function run(options: ImportOptions = {}): Promise<ImportResult[]> {
+  return importMainFiles(options, "linear");
 }
 
-if (import.meta.main) await main(run);
+if (import.meta.main) await runMain(run);

@@ -10,22 +10,16 @@
  *
  * @module
  */
-import type { ImportResult } from "./lib/import_file.ts";
-import { toResult } from "./lib/result.ts";
-import { type ImportOptions, MAIN_FILES, resolveOptions } from "./lib/run_options.ts";
-import { main } from "./cli/run_main.ts";
-import { importInWorkers } from "./lib/worker_pool.ts";
+import { runMain } from "./cli/run_main.ts";
+import { importMainFiles } from "./lib/import_files.ts";
+import type { ImportReport, ImportResult } from "./lib/import_report.ts";
+import type { ImportOptions } from "./lib/run_options.ts";
 
-export type { ImportOptions, ImportResult };
+export type { ImportOptions, ImportReport, ImportResult };
 
 /** Imports customers.csv and products.csv simultaneously; resolves to their tuples, customers first. */
-export async function run(options: ImportOptions = {}): Promise<ImportResult[]> {
-  const since = performance.now();
-  const { dataDir, db, onInvalid, rejectsDir, onReport } = resolveOptions(options);
-  const jobs = MAIN_FILES.map((table) => ({ path: `${dataDir}/${table}.csv`, table }));
-  const reports = await importInWorkers(jobs, { db, since, onInvalid, rejectsDir });
-  if (onReport !== undefined) reports.forEach((report) => onReport(report));
-  return reports.map(toResult);
+export function run(options: ImportOptions = {}): Promise<ImportResult[]> {
+  return importMainFiles(options, "parallel");
 }
 
-if (import.meta.main) await main(run);
+if (import.meta.main) await runMain(run);

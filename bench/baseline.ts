@@ -13,9 +13,9 @@
  */
 import { parse } from "csv-parse/sync";
 import { DatabaseSync } from "node:sqlite";
-import type { ImportResult } from "../lib/import_file.ts";
+import type { ImportResult } from "../lib/import_report.ts";
 import { type ImportOptions, MAIN_FILES, resolveOptions } from "../lib/run_options.ts";
-import { main } from "../cli/run_main.ts";
+import { runMain } from "../cli/run_main.ts";
 import { getTable } from "../lib/schema.ts";
 
 /** Imports customers.csv then products.csv the typical way; resolves to their tuples. */
@@ -54,4 +54,4 @@ export async function run(options: ImportOptions = {}): Promise<ImportResult[]> 
   }
 }
 
-if (import.meta.main) await main(run);
+if (import.meta.main) await runMain(run);

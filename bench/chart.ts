@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { BenchResults } from "./run.ts";
+import type { BenchResults } from "./results.ts";
 import { sizeLabel } from "./datasets.ts";
 import { roundCrossover } from "./stats.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { BenchResults, BenchSummary } from "./run.ts";
+import type { BenchResults, BenchSummary } from "./results.ts";
 import { sizeLabel } from "./datasets.ts";
 import { roundCrossover } from "./stats.ts";
 

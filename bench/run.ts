@@ -23,49 +23,11 @@ import { datasetFor, sizeLabel, SIZES } from "./datasets.ts";
 import { scalingChart } from "./chart.ts";
 import { renderFindings } from "./findings.ts";
 import { measurePhases, type PhaseReport } from "./profile.ts";
+import type { BenchResults, BenchRun, BenchSummary } from "./results.ts";
 import { crossover, median } from "./stats.ts";
 
 const SCRATCH = ".bench-tmp/run";
 const OUT = "bench/results.json";
-
-/** One measured process. */
-export interface BenchRun {
-  variant: string;
-  rows: number;
-  round: number;
-  seconds: number;
-  peakRssMiB: number | null;
-}
-
-/** Medians of one variant at one size. */
-export interface BenchSummary {
-  variant: string;
-  rows: number;
-  runs: number;
-  medianSeconds: number;
-  minSeconds: number;
-  maxSeconds: number;
-  medianPeakRssMiB: number | null;
-  /** Median seconds over linear's median seconds at the same size. */
-  ratioToLinear: number;
-  /** Data rows per second over both files (rows × 2 / median seconds). */
-  rowsPerSecond: number;
-}
-
-/** The whole results file. */
-export interface BenchResults {
-  date: string;
-  machine: Record<string, string | number>;
-  sizes: number[];
-  runs: BenchRun[];
-  summary: BenchSummary[];
-  /** Rows per file above which parallel beats linear (interpolated), or null. */
-  crossoverRows: number | null;
-  /** Where the linear import's time goes, per phase and file (medians, ms). */
-  phases: PhaseReport[];
-  /** The top functions of each committed profile (docs/profile/*.md), by name. */
-  hotSpots: Record<string, { fn: string; where: string; percent: number }[]>;
-}
 
 interface Variant {
   name: string;

@@ -1,7 +1,8 @@
 /**
- * Subcommands whose flags another module parses: `norton NAME ARGS…` imports
- * the module and calls its `main(ARGS)`, so a script and its `norton` command
- * take the same flags and share one parser.
+ * Subcommands that hand every argument to another job: `norton NAME ARGS…`
+ * calls a {@linkcode Forwardable}'s `main(ARGS)`, which (with
+ * {@linkcode denoTask}) runs `deno task NAME ARGS…`, so the job parses its own
+ * flags and keeps its own task's narrow permissions.
  *
  * @module
  */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ImportReport, ImportResult } from "../lib/import_file.ts";
+import type { ImportReport, ImportResult } from "../lib/import_report.ts";
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_DB,
@@ -50,7 +50,8 @@ export interface Flags {
 
 /**
  * Parses the scripts' few flags by hand: `node:util`'s parseArgs costs about
- * 8 ms of start-up, a third of Deno's own (see findings.txt).
+ * 8 ms of start-up on a fresh thread, a third of Deno's own (measured when
+ * the scripts' start-up was tuned; docs/performance.md).
  */
 export function parseFlags(args: string[]): Flags {
   const flags: Flags = { skipInvalid: false, json: false, help: false };
@@ -80,7 +81,7 @@ export function rejectedNote(report: ImportReport): string {
 }
 
 /** Runs `run` with options from `args`, printing its tuples; sets `Deno.exitCode` on failure. */
-export async function main(
+export async function runMain(
   run: (options: ImportOptions) => Promise<ImportResult[]>,
   args: string[] = Deno.args,
 ): Promise<void> {

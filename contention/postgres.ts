@@ -25,9 +25,18 @@
  * work, but it serializes every import of a table, overlapping or not, and is
  * a PostgreSQL function that compatible engines may lack.)
  *
- * {@linkcode runDeadlockScenarios} shows both, in a scratch schema that it
- * drops afterwards: the naive writer ends in a deadlock and loses rows, the
- * store's writer loses nothing.
+ * {@linkcode runPgContention} shows both, in a scratch schema that it drops
+ * afterwards: the naive writer ends in a deadlock and loses rows, the store's
+ * writer loses nothing. It reports in the shape of contention/outcome.ts, each
+ * import one transaction.
+ *
+ * @example
+ * ```ts ignore
+ * import { runPgContention } from "./postgres.ts";
+ * import { formatOutcome } from "./outcome.ts";
+ *
+ * console.log(formatOutcome(await runPgContention("postgres://root@127.0.0.1:5432/test")));
+ * ```
  *
  * @module
  */
@@ -35,31 +44,17 @@ import postgres from "postgres";
 import { parsePgLocation, PgStore } from "../lib/store/postgres.ts";
 import { getTable } from "../lib/schema.ts";
 import type { Value } from "../lib/store/store.ts";
+import {
+  type ContentionOutcome,
+  type Design,
+  type DesignOutcome,
+  designOutcome,
+  judge,
+  type WriterOutcome,
+} from "./outcome.ts";
 
-/** What one scenario left in the database, read back after both imports ended. */
-export interface ScenarioOutcome {
-  /** Imports that committed. */
-  committed: number;
-  /** Imports aborted with SQLSTATE 40P01 (deadlock detected). */
-  deadlocks: number;
-  /** Rows in the table afterwards. */
-  rows: number;
-  /** Rows the two imports together should have left. */
-  expected: number;
-  /** Rows missing because an import was aborted: `expected - rows`. */
-  lost: number;
-}
-
-/** Both scenarios' outcomes. */
-export interface DeadlockOutcome {
-  /** Batch-by-batch upserts in file order: deadlocks. */
-  naive: ScenarioOutcome;
-  /** The PostgreSQL store's staging table and sorted upsert: no deadlock. */
-  safe: ScenarioOutcome;
-}
-
-/** Options for {@linkcode runDeadlockScenarios}. */
-export interface DeadlockOptions {
+/** Options for {@linkcode runPgContention}. */
+export interface PgContentionOptions {
   /** Keys both imports write (in opposite orders). Defaults to 100. */
   overlap?: number;
   /** Keys only one import writes, per import. Defaults to 50. */
@@ -68,9 +63,22 @@ export interface DeadlockOptions {
 
 const PRODUCTS = getTable("products");
 
+/** The two imports, by the names their rows carry. */
+const IMPORTS = ["A", "B"];
+
+const HOW: Record<Design, string> = {
+  naive: "upsert batch by batch in file order",
+  safe: "COPY to staging, one upsert ORDER BY key (lib/store/postgres.ts)",
+};
+
+/** The description of the rows import `from` wrote: its mark, to count them by. */
+function mark(from: string): string {
+  return `written by import ${from}`;
+}
+
 /** One product row; `from` tells which import wrote it. */
 function product(i: number, from: string): Value[] {
-  return [`P${String(i).padStart(6, "0")}`, `written by import ${from}`, "office", 1];
+  return [`P${String(i).padStart(6, "0")}`, mark(from), "office", 1];
 }
 
 /**
@@ -87,8 +95,8 @@ function importBatches(overlap: number, own: number): Value[][][][] {
     Array.from({ length: own }, (_, i) => product(ownStart + i, from)),
   ];
   return [
-    plan("A", shared, overlap),
-    plan("B", shared.toReversed(), overlap + own),
+    plan(IMPORTS[0], shared, overlap),
+    plan(IMPORTS[1], shared.toReversed(), overlap + own),
   ];
 }
 
@@ -103,47 +111,66 @@ function barrier(parties: number): () => Promise<void> {
   };
 }
 
-/** Runs the imports side by side and counts how they ended and what the table holds. */
+/**
+ * Runs the imports side by side; reports how each ended and how many rows of
+ * the table carry its mark (`marks` counts them).
+ */
 async function scenario(
-  store: PgStore,
+  design: Design,
   imports: ((meet: () => Promise<void>) => Promise<void>)[],
   expected: number,
-): Promise<ScenarioOutcome> {
+  marks: () => Promise<Map<string, number>>,
+): Promise<DesignOutcome> {
   const meet = barrier(imports.length);
+  const start = performance.now();
   const settled = await Promise.allSettled(imports.map((run) => run(meet)));
-  let deadlocks = 0;
-  for (const result of settled) {
-    if (result.status === "fulfilled") continue;
-    if ((result.reason as { code?: string }).code !== "40P01") throw result.reason;
-    deadlocks++;
-  }
-  const committed = settled.filter((r) => r.status === "fulfilled").length;
-  const rows = await store.count(PRODUCTS);
-  return { committed, deadlocks, rows, expected, lost: expected - rows };
+  const seconds = (performance.now() - start) / 1000;
+  const stored = await marks();
+  const writers = settled.map((result, i): WriterOutcome => {
+    const writer = { writer: `import ${IMPORTS[i]}`, stored: stored.get(mark(IMPORTS[i])) ?? 0 };
+    if (result.status === "fulfilled") return { ...writer, committed: 1, failures: {} };
+    const { code, message } = result.reason as { code?: string; message: string };
+    if (code !== "40P01") throw result.reason;
+    const kind = "deadlock (40P01)";
+    return {
+      ...writer,
+      committed: 0,
+      failures: { [kind]: 1 },
+      firstError: { kind, message, code },
+    };
+  });
+  return designOutcome(design, HOW[design], expected, seconds, writers);
 }
 
 /**
  * Runs the naive and the safe import pair against the PostgreSQL database at
- * `location` (in a scratch schema, dropped afterwards) and reports each.
+ * `location` (in a scratch schema, dropped afterwards) and reports both.
  */
-export async function runDeadlockScenarios(
+export async function runPgContention(
   location: string,
-  options: DeadlockOptions = {},
-): Promise<DeadlockOutcome> {
+  options: PgContentionOptions = {},
+): Promise<ContentionOutcome> {
   const { overlap = 100, own = 50 } = options;
   const expected = overlap + 2 * own;
   const batches = importBatches(overlap, own);
   const scratch = new URL(parsePgLocation(location).url);
   const schema = `deadlock_demo_${crypto.randomUUID().slice(0, 8)}`;
   scratch.searchParams.set("schema", schema);
-  const store = await PgStore.open(scratch.href);
+  // The store creates the scratch schema and its tables; each import opens its own.
+  await (await PgStore.open(scratch.href)).close();
   const { url } = parsePgLocation(scratch.href);
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   const table = `"${schema}"."products"`;
+  const marks = async () => {
+    const rows = await admin.unsafe<{ description: string; n: number }[]>(
+      `SELECT "description", COUNT(*)::int AS n FROM ${table} GROUP BY "description"`,
+    );
+    return new Map(rows.map((row) => [row.description, row.n]));
+  };
   try {
     // Naive: each batch a multi-row upsert in file order, on its own connection.
     const naive = await scenario(
-      store,
+      "naive",
       batches.map((plan) => async (meet) => {
         const sql = postgres(url, { max: 1 });
         try {
@@ -163,11 +190,12 @@ export async function runDeadlockScenarios(
         }
       }),
       expected,
+      marks,
     );
     await admin.unsafe(`TRUNCATE ${table}`);
     // Safe: the same batches, the same meeting point, through the store.
     const safe = await scenario(
-      store,
+      "safe",
       batches.map((plan) => async (meet) => {
         const own = await PgStore.open(scratch.href);
         try {
@@ -182,10 +210,12 @@ export async function runDeadlockScenarios(
         }
       }),
       expected,
+      marks,
     );
-    return { naive, safe };
+    const title = `PostgreSQL, one table: ${IMPORTS.length} imports at the same moment, ` +
+      `${overlap} keys in opposite orders and ${own} keys of their own each`;
+    return judge("postgres", title, "deadlock (40P01)", { naive, safe });
   } finally {
-    await store.close();
     await admin.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await admin.end();
   }

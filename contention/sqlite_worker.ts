@@ -1,8 +1,9 @@
 /// <reference lib="deno.worker" />
 /**
- * One writer of the contention scenario (see contention.ts for the story). It
- * receives a {@linkcode ContentionRequest}, writes its transactions into the
- * shared customers file the naive way or the system's way, and answers with one
+ * One writer of the SQLite contention scenario (see contention.ts for the
+ * story), run by lib/worker_pool.ts. It receives a
+ * {@linkcode ContentionRequest}, writes its transactions into the shared
+ * customers file the naive way or the system's way, and answers with one
  * {@linkcode ContentionReply}. Its own counts are only a report: the runner
  * reads the database to learn what was really stored.
  *
@@ -13,12 +14,13 @@ import { getTable, quoteIdent } from "../lib/schema.ts";
 import { tableFile } from "../lib/store/sqlite.ts";
 import { openStore } from "../lib/store/open.ts";
 import type { Value } from "../lib/store/store.ts";
-
-/** How the writers write: the naive way that fails, or the way this system writes. */
-export type Design = "naive" | "safe";
+import type { Design, Failure, Failures } from "./outcome.ts";
 
 /** The busy timeout of the naive writers: patient, to show that waiting is not what they lack. */
 export const NAIVE_BUSY_TIMEOUT_MS = 5_000;
+
+/** SQLite's primary result code for "database is locked"; extended codes keep it in the low byte. */
+const SQLITE_BUSY = 5;
 
 /** How long a worker waits at a barrier for the others before giving up. */
 const BARRIER_TIMEOUT_MS = 30_000;
@@ -44,26 +46,16 @@ export interface ContentionRequest {
   barrier: SharedArrayBuffer;
 }
 
-/** The first error a worker met, as SQLite and node:sqlite describe it. */
-export interface SqliteFailure {
-  /** The message, e.g. "database is locked". */
-  message: string;
-  /** node:sqlite's code, e.g. "ERR_SQLITE_ERROR". */
-  code?: string;
-  /** SQLite's result code (5 is SQLITE_BUSY), where the runtime provides it. */
-  errcode?: number;
-}
-
 /** What one worker says it did. */
 export type ContentionReply =
   | {
     ok: true;
     /** Transactions that committed. */
     committed: number;
-    /** Transactions that failed and were rolled back. */
-    failed: number;
+    /** Transactions that failed and were rolled back, by why. */
+    failures: Failures;
     /** The first failure, if any. */
-    firstError?: SqliteFailure;
+    firstError?: Failure;
     /** Epoch milliseconds when the start barrier released the worker. */
     started: number;
     /** Epoch milliseconds when its last transaction ended. */
@@ -76,7 +68,10 @@ export function keyPrefix(worker: number): string {
   return `W${worker}-`;
 }
 
-self.onmessage = async (event: MessageEvent<ContentionRequest>) => {
+self.onmessage = async (event: MessageEvent<ContentionRequest | "cancel">) => {
+  // The pool cancels the others when one worker fails; a scenario runs to its
+  // end instead (the barrier's timeout ends a worker left waiting).
+  if (event.data === "cancel") return;
   try {
     self.postMessage(await handle(event.data));
   } catch (error) {
@@ -106,8 +101,8 @@ function rowsOf(request: ContentionRequest, t: number): Value[][] {
 async function handle(request: ContentionRequest): Promise<ContentionReply> {
   const cells = new Int32Array(request.barrier);
   let committed = 0;
-  let failed = 0;
-  let firstError: SqliteFailure | undefined;
+  const failures: Failures = {};
+  let firstError: Failure | undefined;
   const session = request.design === "naive" ? naive(request, cells) : await safe(request);
   arrive(cells, BARRIER.start, request.workers);
   const started = performance.timeOrigin + performance.now();
@@ -116,13 +111,14 @@ async function handle(request: ContentionRequest): Promise<ContentionReply> {
       await session.run(rowsOf(request, t), t);
       committed++;
     } catch (error) {
-      failed++;
-      firstError ??= describe(error);
+      const failure = describe(error);
+      failures[failure.kind] = (failures[failure.kind] ?? 0) + 1;
+      firstError ??= failure;
     }
   }
   const ended = performance.timeOrigin + performance.now();
   await session.close();
-  return { ok: true, committed, failed, firstError, started, ended };
+  return { ok: true, committed, failures, firstError, started, ended };
 }
 
 /** One worker's connection: runs transaction `t` of `rows`, then closes. */
@@ -201,10 +197,15 @@ function arrive(cells: Int32Array, cell: number, parties: number): void {
   }
 }
 
-function describe(error: unknown): SqliteFailure {
-  if (!(error instanceof Error)) return { message: String(error) };
+/** The error as SQLite and node:sqlite describe it, and whether it is SQLITE_BUSY. */
+function describe(error: unknown): Failure {
+  if (!(error instanceof Error)) return { kind: "other", message: String(error) };
   const { code, errcode } = error as Error & { code?: unknown; errcode?: unknown };
+  const busy = typeof errcode === "number"
+    ? (errcode & 0xff) === SQLITE_BUSY
+    : /database is locked|SQLITE_BUSY/i.test(error.message);
   return {
+    kind: busy ? "SQLITE_BUSY" : "other",
     message: error.message,
     ...(typeof code === "string" ? { code } : {}),
     ...(typeof errcode === "number" ? { errcode } : {}),

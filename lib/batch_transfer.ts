@@ -27,9 +27,9 @@ export interface PackedBatch {
   /** Every field of every record end to end, each record's raw text after its fields when kept. */
   text: string;
   /** Per record: its field count, then the length of each field (then of its raw text). */
-  sizes: Int32Array;
+  sizes: Int32Array<ArrayBuffer>;
   /** The line where each record starts. */
-  lines: Float64Array;
+  lines: Float64Array<ArrayBuffer>;
   /** Whether each record's raw text follows its fields in {@linkcode text}. */
   raw: boolean;
   /** The batch's invalid records (few, so sent as they are). */
@@ -67,8 +67,8 @@ export function packBatch(batch: CsvBatch): PackedBatch {
 }
 
 /** The buffers of `packed` that `postMessage` can transfer instead of copying. */
-export function transferables(packed: PackedBatch): ArrayBuffer[] {
-  return [packed.sizes.buffer as ArrayBuffer, packed.lines.buffer as ArrayBuffer];
+export function transferables(packed: PackedBatch): Transferable[] {
+  return [packed.sizes.buffer, packed.lines.buffer];
 }
 
 /** The batch that {@linkcode packBatch} packed. */

@@ -9,34 +9,13 @@ import { KeyFingerprints } from "./key_set.ts";
 import { ImportError } from "./import_error.ts";
 import { RejectsFile, rejectsPath } from "./rejects.ts";
 import { getTable, type Reference, type Table, tableForHeader, type TableName } from "./schema.ts";
+import type { ImportReport } from "./import_report.ts";
+import type { InvalidRowOptions } from "./run_options.ts";
 import { rejectsFolder } from "./store/open.ts";
 import type { Store, Value, Writer } from "./store/store.ts";
 
-/** `[processed, before, after, seconds]`: data rows read, rows before and after, seconds. */
-export type ImportResult = [processed: number, before: number, after: number, seconds: number];
-
-/** What one file's import did. */
-export interface ImportReport {
-  /** The CSV file. */
-  file: string;
-  /** The table it went into. */
-  table: TableName;
-  /** Data rows read (header excluded): always the rows accepted plus {@linkcode rejected}. */
-  processed: number;
-  /** Rows written to the rejects file instead of the table (always 0 when `onInvalid` is "fail"). */
-  rejected: number;
-  /** The rejects file written in "skip" mode. */
-  rejectsFile?: string;
-  /** Rows in the table before the import. */
-  before: number;
-  /** Rows in the table after the import. */
-  after: number;
-  /** Seconds from `since` until the import committed. */
-  seconds: number;
-}
-
 /** Options for {@linkcode importFile}. */
-export interface ImportFileOptions {
+export interface ImportFileOptions extends InvalidRowOptions {
   /** The table to load; by default the one whose columns the header names. */
   table?: TableName;
   /** `performance.now()` at which the clock of `seconds` starts; defaults to the call. */
@@ -47,14 +26,6 @@ export interface ImportFileOptions {
   signal?: AbortSignal;
   /** When given, milliseconds spent per phase are added to it (for profiling). */
   timings?: ImportTimings;
-  /**
-   * What a bad row does: "fail" (the default) refuses the whole file; "skip"
-   * imports the valid rows and writes each bad one to the rejects file (see
-   * lib/rejects.ts). Problems of the file itself refuse it in both modes.
-   */
-  onInvalid?: "fail" | "skip";
-  /** Folder of the rejects file in "skip" mode; defaults to the database location's folder. */
-  rejectsDir?: string;
   /**
    * Where the records come from: by default lib/csv.ts reads the file in this
    * thread; a worker is given one that receives them parsed by another thread

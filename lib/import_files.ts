@@ -1,28 +1,36 @@
 /**
- * Imports any number of files in an order that respects references: the
- * tables a file refers to (customers, products) are loaded in earlier stages
- * than the file itself (rentals). Within a stage, files run one after the
- * other (linear) or in one Web Worker each (parallel); a stage never holds two
- * files of one table, which would only queue on that table's write lock.
+ * The one import runner: linear.ts, parallel.ts and norton all run their
+ * imports through {@linkcode importFiles}. It takes stages (from
+ * {@linkcode planImport} in import_plan.ts, or the fixed pair of
+ * {@linkcode importMainFiles}) and runs each stage's files one after the other
+ * in this thread (linear) or in one Web Worker each (parallel, worker_pool.ts).
+ *
+ * This module is loaded by parallel.ts's main thread, which only waits for
+ * workers: it loads the import routine (and with it the CSV parser and the
+ * database engine) only when a stage runs linearly.
  *
  * @example
  * ```ts
- * import { importFiles, planImport } from "./import_files.ts";
+ * import { importFiles } from "./import_files.ts";
+ * import { planImport } from "./import_plan.ts";
  * const stages = await planImport(["data/rentals.csv", "data/customers.csv", "data/products.csv"]);
  * const reports = await importFiles(stages, { db: "data/hpnorton.db", mode: "parallel" });
  * ```
  *
  * @module
  */
-import { readCsv } from "./csv.ts";
-import { importFile, type ImportReport } from "./import_file.ts";
-import { getTable, type Table, tableForHeader, type TableName, TABLES } from "./schema.ts";
-import { openStore } from "./store/open.ts";
+import type { ImportReport, ImportResult } from "./import_report.ts";
+import { ImportError } from "./import_error.ts";
+import { estimateRows } from "./estimate_rows.ts";
+import { rejectsPath } from "./rejects.ts";
+import {
+  type ImportOptions,
+  type InvalidRowOptions,
+  MAIN_FILES,
+  resolveOptions,
+} from "./run_options.ts";
 import type { Store } from "./store/store.ts";
 import { importInWorkers, type WorkerJob } from "./worker_pool.ts";
-import { estimateRows } from "./estimate_rows.ts";
-import { ImportError } from "./import_error.ts";
-import { rejectsPath } from "./rejects.ts";
 
 /**
  * How the files of one stage run: one after the other, one Web Worker each,
@@ -40,14 +48,8 @@ export const IMPORT_MODES: readonly ImportMode[] = ["linear", "parallel", "auto"
  */
 export const PARALLEL_FROM_ROWS = 49_000;
 
-/** Options for {@linkcode planImport}. */
-export interface PlanOptions {
-  /** The table of every file; by default each file's header tells. */
-  table?: TableName;
-}
-
 /** Options for {@linkcode importFiles}. */
-export interface ImportFilesOptions {
+export interface ImportFilesOptions extends InvalidRowOptions {
   /** The database location. */
   db: string;
   /** How each stage runs. */
@@ -58,39 +60,6 @@ export interface ImportFilesOptions {
   onProgress?: (job: WorkerJob, rows: number) => void;
   /** Called when a file's import has committed (in parallel mode, when its stage has). */
   onImported?: (job: WorkerJob, report: ImportReport) => void;
-  /** What a bad row does: "fail" (default) or "skip" (see lib/import_file.ts). */
-  onInvalid?: "fail" | "skip";
-}
-
-/**
- * Groups `paths` into stages to import in order: referenced tables first, at
- * most one file per table in a stage. A file whose header matches no table (or
- * that is empty or unreadable) goes into the first stage, so that its import
- * fails before any other file is written.
- */
-export async function planImport(
-  paths: readonly string[],
-  options: PlanOptions = {},
-): Promise<WorkerJob[][]> {
-  const jobs: { job: WorkerJob; rank: number; repeat: number }[] = [];
-  const seen = new Map<string, number>();
-  for (const path of paths) {
-    const table = options.table === undefined ? await headerTable(path) : getTable(options.table);
-    const rank = table === undefined ? -1 : RANKS.get(table.name)!;
-    const key = table?.name ?? `?${path}`;
-    const repeat = seen.get(key) ?? 0;
-    seen.set(key, repeat + 1);
-    jobs.push({ job: { path, table: options.table }, rank, repeat });
-  }
-  jobs.sort((a, b) => a.rank - b.rank || a.repeat - b.repeat);
-  const stages: WorkerJob[][] = [];
-  let last: { rank: number; repeat: number } | undefined;
-  for (const entry of jobs) {
-    if (last?.rank !== entry.rank || last.repeat !== entry.repeat) stages.push([]);
-    stages.at(-1)!.push(entry.job);
-    last = entry;
-  }
-  return stages;
 }
 
 /** Imports the stages in order; resolves to one report per file, in the order imported. */
@@ -110,18 +79,21 @@ export async function importFiles(
           db: options.db,
           since,
           onInvalid: options.onInvalid,
+          rejectsDir: options.rejectsDir,
           onProgress: progress && ((i, rows) => progress(stage[i], rows)),
         });
         done.forEach((report, i) => options.onImported?.(stage[i], report));
         reports.push(...done);
         continue;
       }
-      store ??= await openStore(options.db);
+      const { importFile } = await import("./import_file.ts");
+      store ??= await (await import("./store/open.ts")).openStore(options.db);
       for (const job of stage) {
         const report = await importFile(store, job.path, {
           table: job.table,
           since,
           onInvalid: options.onInvalid,
+          rejectsDir: options.rejectsDir,
           onProgress: progress && ((rows) => progress(job, rows)),
         });
         options.onImported?.(job, report);
@@ -169,24 +141,29 @@ export async function stageMode(
   return rows.filter((n) => n >= PARALLEL_FROM_ROWS).length >= 2 ? "parallel" : "linear";
 }
 
-/** A table's depth in the reference graph: 0 for tables that refer to none. */
-const RANKS = new Map<TableName, number>();
-for (const table of TABLES) RANKS.set(table.name, rank(table));
-
-function rank(table: Table): number {
-  return Math.max(-1, ...table.references.map((r) => rank(getTable(r.table)))) + 1;
+/**
+ * The assignment's run: customers.csv then products.csv of the data folder, in
+ * one stage run `mode`; resolves to their tuples, customers first.
+ */
+export async function importMainFiles(
+  options: ImportOptions,
+  mode: "linear" | "parallel",
+): Promise<ImportResult[]> {
+  const since = performance.now();
+  const { dataDir, db, onInvalid, rejectsDir, onReport } = resolveOptions(options);
+  const stage = MAIN_FILES.map((table) => ({ path: `${dataDir}/${table}.csv`, table }));
+  const reports = await importFiles([stage], {
+    db,
+    mode,
+    since,
+    onInvalid,
+    rejectsDir,
+    onImported: onReport && ((_, report) => onReport(report)),
+  });
+  return reports.map(toResult);
 }
 
-/** The table a file's header names, or undefined when it names none or cannot be read. */
-async function headerTable(path: string): Promise<Table | undefined> {
-  try {
-    // keepInvalid: a bad row further down must not hide the header (and so the
-    // file's place in the order); importFile deals with the row.
-    for await (const batch of readCsv(path, { keepInvalid: true })) {
-      return tableForHeader(batch.records[0]);
-    }
-  } catch {
-    // importFile reports the problem with the file's name and line.
-  }
-  return undefined;
+/** Converts a report to the tuple `[processed, before, after, seconds]`. */
+function toResult(report: ImportReport): ImportResult {
+  return [report.processed, report.before, report.after, report.seconds];
 }

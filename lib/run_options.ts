@@ -1,22 +1,35 @@
 /**
- * The options that linear.ts and parallel.ts share, and their defaults.
+ * The import options, defined once: what a bad row does and where rejected
+ * rows go (shared by every way of running an import), and the options of the
+ * assignment's run (linear.ts, parallel.ts) with their defaults.
  *
  * @module
  */
 import { rejectsFolder } from "./store/open.ts";
-import type { ImportReport } from "./import_file.ts";
+import type { ImportReport } from "./import_report.ts";
 import type { TableName } from "./schema.ts";
 
+/**
+ * What a bad row does: "fail" refuses the whole file (the table is unchanged);
+ * "skip" imports the valid rows and writes each bad one to the rejects file
+ * (lib/rejects.ts). Problems of the file itself refuse it in both modes.
+ */
+export type OnInvalid = "fail" | "skip";
+
+/** How an import treats bad rows; every import entry point takes these. */
+export interface InvalidRowOptions {
+  /** What a bad row does; defaults to "fail". */
+  onInvalid?: OnInvalid;
+  /** Folder of the rejects files in "skip" mode; defaults to the database location's folder. */
+  rejectsDir?: string;
+}
+
 /** Where `run` reads and writes. */
-export interface ImportOptions {
+export interface ImportOptions extends InvalidRowOptions {
   /** Folder holding customers.csv and products.csv. Defaults to `data`. */
   dataDir?: string;
   /** The database location. Defaults to `data/hpnorton.db`. */
   db?: string;
-  /** "fail" (default) refuses a file with a bad row; "skip" sends bad rows to a rejects file. */
-  onInvalid?: "fail" | "skip";
-  /** Folder of the rejects files; defaults to the database location's folder. */
-  rejectsDir?: string;
   /** Called with each file's full report (with `rejected`) once it committed. */
   onReport?: (report: ImportReport) => void;
 }

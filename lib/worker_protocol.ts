@@ -10,13 +10,14 @@
  * @module
  */
 import { ImportError } from "./import_error.ts";
-import type { ImportReport } from "./import_file.ts";
+import type { ImportReport } from "./import_report.ts";
 import type { ReadCsvOptions } from "./csv.ts";
 import type { PackedBatch } from "./batch_transfer.ts";
+import type { InvalidRowOptions } from "./run_options.ts";
 import type { TableName } from "./schema.ts";
 
 /** What the worker is asked to import. */
-export interface WorkerRequest {
+export interface WorkerRequest extends InvalidRowOptions {
   /** The CSV file. */
   path: string;
   /** Its table. */
@@ -25,10 +26,6 @@ export interface WorkerRequest {
   db: string;
   /** Epoch milliseconds (`timeOrigin + now()`) at which the caller's clock started. */
   since: number;
-  /** What a bad row does. */
-  onInvalid?: "fail" | "skip";
-  /** Folder of the rejects file in "skip" mode. */
-  rejectsDir?: string;
   /** Post a {@linkcode WorkerProgress} after each batch. */
   progress?: boolean;
   /** The caller reads the file and sends its records ({@linkcode WorkerFeed}). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { renderFindings } from "../bench/findings.ts";
-import type { BenchResults } from "../bench/run.ts";
+import type { BenchResults } from "../bench/results.ts";
 import { crossover, median, roundCrossover } from "../bench/stats.ts";
 import { PARALLEL_FROM_ROWS } from "../lib/import_files.ts";
 

@@ -267,3 +267,23 @@ Deno.test("norton import --skip-invalid imports the valid rows and counts the re
   assert.match(run.stderr, /Skipped 1 row of ".*products\.csv": see ".*products\.rejects\.csv"/);
   assert.equal(countRows(db, "products"), 1);
 });
+
+Deno.test("norton import --rejects-dir writes the rejects file into that folder", async () => {
+  await using dir = await tempDir();
+  const file = await writeFile(
+    dir.path,
+    "products.csv",
+    "product_id,description,product_type,quantity_available\nP1,desk,office,2\nP2,chair,office,-1\n",
+  );
+  const rejects = `${dir.path}/rejects`;
+  await Deno.mkdir(rejects);
+  for (const mode of ["linear", "parallel"]) {
+    const db = `${dir.path}/${mode}.db`;
+    const args = ["--db", db, "--skip-invalid", "--rejects-dir", rejects, "--mode", mode];
+    const ok = await norton("import", file, ...args);
+    assert.equal(ok.code, 0, ok.stderr);
+    const text = await Deno.readTextFile(`${rejects}/products.rejects.csv`);
+    assert.match(text, /P2,chair,office,-1/);
+    await Deno.remove(`${rejects}/products.rejects.csv`);
+  }
+});

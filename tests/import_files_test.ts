@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { generateDataset } from "../lib/generate.ts";
-import { importFiles, PARALLEL_FROM_ROWS, planImport, stageMode } from "../lib/import_files.ts";
+import { importFiles, PARALLEL_FROM_ROWS, stageMode } from "../lib/import_files.ts";
+import { planImport } from "../lib/import_plan.ts";
 import { countRows, datasetDir, tempDir, writeFile } from "./helpers.ts";
 
 Deno.test("planImport() puts rentals after the customers and products they refer to", async () => {

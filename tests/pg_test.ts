@@ -8,7 +8,8 @@ import * as linear from "../linear.ts";
 import * as parallel from "../parallel.ts";
 import { ImportError } from "../lib/import_error.ts";
 import { importFile } from "../lib/import_file.ts";
-import { runDeadlockScenarios } from "../contention/postgres.ts";
+import { formatOutcome, verdict } from "../contention/outcome.ts";
+import { runPgContention } from "../contention/postgres.ts";
 import { parsePgLocation } from "../lib/store/postgres.ts";
 import { getTable } from "../lib/schema.ts";
 import { openStore } from "../lib/store/open.ts";
@@ -230,12 +231,61 @@ Deno.test({
 // Contention: overlapping imports at once.
 
 Deno.test({
-  name: "runDeadlockScenarios(): file-order upserts deadlock and lose rows, the store's do not",
+  name: "runPgContention(): file-order upserts deadlock and lose rows, the store's do not",
   ignore: NO_PG,
   async fn() {
-    const { naive, safe } = await runDeadlockScenarios(PG_URL!, { overlap: 100, own: 50 });
-    assert.deepEqual(naive, { committed: 1, deadlocks: 1, rows: 150, expected: 200, lost: 50 });
-    assert.deepEqual(safe, { committed: 2, deadlocks: 0, rows: 200, expected: 200, lost: 0 });
+    const outcome = await runPgContention(PG_URL!, { overlap: 100, own: 50 });
+    const { naive, safe } = outcome;
+    const counts = ({ committed, failed, failures, stored, expected, lost }: typeof naive) => ({
+      committed,
+      failed,
+      failures,
+      stored,
+      expected,
+      lost,
+    });
+    assert.deepEqual(counts(naive), {
+      committed: 1,
+      failed: 1,
+      failures: { "deadlock (40P01)": 1 },
+      stored: 150,
+      expected: 200,
+      lost: 50,
+    });
+    assert.equal(naive.firstError?.code, "40P01");
+    assert.match(naive.firstError?.message ?? "", /^deadlock detected/);
+    // The import that committed carries its mark on all 150 of its rows; the victim on none.
+    assert.deepEqual(naive.writers.map((w) => w.stored).sort(), [0, 150]);
+    assert.deepEqual(counts(safe), {
+      committed: 2,
+      failed: 0,
+      failures: {},
+      stored: 200,
+      expected: 200,
+      lost: 0,
+    });
+    assert.deepEqual([outcome.reproduced, outcome.held, outcome.ok], [true, true, true]);
+  },
+});
+
+Deno.test({
+  name: "runPgContention()'s outcome prints through the same formatter and verdict as SQLite's",
+  ignore: NO_PG,
+  async fn() {
+    const outcome = await runPgContention(PG_URL!);
+    const text = formatOutcome(outcome);
+    assert.match(text, /^PostgreSQL, one table: 2 imports at the same moment, 100 keys/);
+    assert.match(text, /\nwrites +upsert batch by batch in file order +COPY to staging/);
+    assert.match(text, /\ncommitted +1 of 2 +2 of 2\n/);
+    assert.match(text, /\nfailed +1 deadlock \(40P01\) +none\n/);
+    assert.match(text, /\nrows in the database +150 of 200 +200 of 200\n/);
+    assert.match(text, /\nfirst error +"deadlock detected.*" \(40P01\) +none\n/);
+    assert.match(text, /\nimport B +\d committed, \d failed, \d+ rows +1 committed, 0 failed/);
+    assert.equal(
+      verdict(outcome),
+      "Reproduced: the naive writers lost 50 of 200 rows to deadlock (40P01); " +
+        "this system's writers waited their turn and stored all 200.",
+    );
   },
 });
 
@@ -362,7 +412,8 @@ Deno.test({
     const stderr = new TextDecoder().decode(output.stderr);
     assert.equal(output.code, 0, stderr);
     const outcome = JSON.parse(new TextDecoder().decode(output.stdout));
-    assert.ok(outcome.naive.deadlocks >= 1);
+    assert.equal(outcome.engine, "postgres");
+    assert.ok(outcome.naive.failures["deadlock (40P01)"] >= 1);
     assert.ok(outcome.naive.lost > 0);
     assert.equal(outcome.safe.lost, 0);
     assert.equal(outcome.ok, true);

@@ -1,9 +1,18 @@
+/**
+ * Concurrent writers on one database: processes and in-process runs at once,
+ * and a reader during a long import. Each table has its own SQLite file with
+ * BEGIN IMMEDIATE and a busy timeout (lib/store/sqlite.ts), so writers queue
+ * instead of failing, and readers see whole tables.
+ *
+ * @module
+ */
 import assert from "node:assert/strict";
 import { generateDataset } from "../lib/generate.ts";
 import { importFile } from "../lib/import_file.ts";
 import { openStore } from "../lib/store/open.ts";
+import * as linear from "../linear.ts";
 import * as parallel from "../parallel.ts";
-import { checksum, countRows, runDeno, tempDir } from "./helpers.ts";
+import { checksum, countRows, datasetDir, runDeno, tempDir } from "./helpers.ts";
 
 const SCRIPTS = ["linear.ts", "parallel.ts", "linear.ts", "parallel.ts"];
 
@@ -80,6 +89,30 @@ Deno.test("a reader during a long import sees the whole old table or the whole n
   assert.ok(seen.length > 0);
   assert.deepEqual(seen.filter((s) => s === "half"), [], seen.join(" "));
   assert.equal(checksum(db, "customers"), whole);
+});
+
+const ROWS = 1500;
+
+Deno.test("parallel.run() called several times at once on one database never hits 'database is locked'", async () => {
+  await using data = await datasetDir(ROWS);
+  await using dir = await tempDir();
+  const db = `${dir.path}/shared.db`;
+  const runs = [parallel.run, parallel.run, parallel.run, linear.run].map((run) =>
+    run({ dataDir: data.path, db })
+  );
+  const settled = await Promise.allSettled(runs);
+  const reasons = settled.flatMap((s) => s.status === "rejected" ? [String(s.reason)] : []);
+  assert.deepEqual(reasons, []);
+  for (const s of settled) {
+    const [customers, products] = (s as PromiseFulfilledResult<parallel.ImportResult[]>).value;
+    for (const [processed, before, after] of [customers, products]) {
+      assert.equal(processed, ROWS);
+      assert.ok(before === 0 || before === ROWS, `before ${before}`);
+      assert.equal(after, ROWS);
+    }
+  }
+  assert.equal(countRows(db, "customers"), ROWS);
+  assert.equal(countRows(db, "products"), ROWS);
 });
 
 Deno.test("two imports of one table in one thread both commit, the second waiting for the first", async () => {
