@@ -15,7 +15,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { addForwardedCommand, denoTask, type ForwardedCommand } from "./cli/forward_command.ts";
-import { generateDataset } from "./lib/generate.ts";
+import { generateDataset, type Shape, SHAPES } from "./lib/generate.ts";
 import type { ImportReport } from "./lib/import_report.ts";
 import { IMPORT_MODES, importFiles, type ImportMode } from "./lib/import_files.ts";
 import { planImport } from "./lib/import_plan.ts";
@@ -137,8 +137,20 @@ export function createProgram(): Command {
     .requiredOption("--out <dir>", "folder to write (created if missing)")
     .option("--rows <n>", "rows per file", wholeArgument, 1000)
     .option("--seed <n>", "seed: the same seed and rows give the same bytes", wholeArgument, 42)
+    .addOption(
+      new Option(
+        "--shape <shape>",
+        "plain (as the bundled data) or export (BOM, CRLF, multi-line quoted addresses, other column order)",
+      ).choices(SHAPES).default("plain"),
+    )
     .addOption(jsonOption("print the written paths as a JSON array"))
-    .addHelpText("after", examples("norton generate --rows 100000 --out data/large/100000"))
+    .addHelpText(
+      "after",
+      examples(
+        "norton generate --rows 100000 --out data/large/100000",
+        "norton generate --rows 100000 --shape export --out data/large/export-100000",
+      ),
+    )
     .action(generateCommand);
 
   for (const command of FORWARDED) addForwardedCommand(program, command);
@@ -213,9 +225,10 @@ async function rentalsCommand(productId: string, options: { db: string; json?: b
 }
 
 async function generateCommand(
-  options: { out: string; rows: number; seed: number; json?: boolean },
+  options: { out: string; rows: number; seed: number; shape: Shape; json?: boolean },
 ) {
-  const paths = await generateDataset(options.out, { rows: options.rows, seed: options.seed });
+  const { rows, seed, shape } = options;
+  const paths = await generateDataset(options.out, { rows, seed, shape });
   console.log(options.json ? JSON.stringify(paths) : paths.join("\n"));
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CsvBatch, readCsv } from "./csv.ts";
+import type { CsvBatch, readCsv, ReadCsvOptions } from "./csv.ts";
 import { KeyFingerprints } from "./key_set.ts";
 import { ImportError } from "./import_error.ts";
 import { RejectsFile, rejectsPath } from "./rejects.ts";
@@ -76,12 +76,16 @@ export async function importFile(
     timings.parse += lap();
     if (first.done) throw new ImportError(path, "is empty: expected a header line");
     const header = first.value.records[0];
-    const headerProblem = first.value.invalid?.get(1);
-    if (headerProblem !== undefined) throw new ImportError(path, headerProblem, { line: 1 });
+    // The header is the first record, which blank lines may push down.
+    const headerLine = first.value.lines[0];
+    const headerProblem = first.value.invalid?.get(headerLine);
+    if (headerProblem !== undefined) {
+      throw new ImportError(path, headerProblem, { line: headerLine });
+    }
     const table = options.table === undefined
-      ? tableFromHeader(path, header)
+      ? tableFromHeader(path, header, headerLine)
       : getTable(options.table);
-    const order = columnOrder(path, table, header);
+    const order = columnOrder(path, table, header, headerLine);
     const convert = rowConverter(path, table, order);
     first.value.records.shift();
     first.value.lines.shift();
@@ -108,19 +112,28 @@ export async function importFile(
         let rows: Value[][];
         if (rejects === undefined) {
           rows = new Array(batch.records.length);
-          for (let i = 0; i < rows.length; i++) {
-            const row = convert(batch.records[i], batch.lines[i]);
-            const key = row[0] as string;
-            if (
-              seen === undefined &&
-              (key.length > last.length || (key.length === last.length && key > last))
-            ) {
-              last = key;
-            } else {
-              seen ??= await keysBefore(path, order, batch.lines[i]);
-              if (!seen.add(key)) await checkRepeat(path, table, order, key, batch.lines[i]);
+          let i = 0;
+          try {
+            for (; i < rows.length; i++) {
+              const row = convert(batch.records[i], batch.lines[i]);
+              const key = row[0] as string;
+              if (
+                seen === undefined &&
+                (key.length > last.length || (key.length === last.length && key > last))
+              ) {
+                last = key;
+              } else {
+                seen ??= await keysBefore(path, order, batch.lines[i]);
+                if (!seen.add(key)) await checkRepeat(path, table, order, key, batch.lines[i]);
+              }
+              rows[i] = row;
             }
-            rows[i] = row;
+          } catch (error) {
+            if (!(error instanceof ImportError)) throw error;
+            // References are checked a batch at a time: a row before this one
+            // may name a missing key, and the first bad line is the one to name.
+            await checkReferences(path, table, writer.missing, rows.slice(0, i), batch.lines);
+            throw error;
           }
           await checkReferences(path, table, writer.missing, rows, batch.lines);
         } else {
@@ -182,11 +195,10 @@ async function csvReader(): Promise<typeof readCsv> {
 /** Fingerprints of the keys of the records before `line`, read again from the file. */
 async function keysBefore(path: string, order: number[], line: number): Promise<KeyFingerprints> {
   const seen = new KeyFingerprints();
-  const readCsv = await csvReader();
-  for await (const batch of readCsv(path)) {
+  for await (const batch of dataRecords(path)) {
     for (let i = 0; i < batch.records.length; i++) {
       if (batch.lines[i] >= line) return seen;
-      if (batch.lines[i] > 1) seen.add(batch.records[i][order[0]].trim());
+      seen.add(batch.records[i][order[0]].trim());
     }
   }
   return seen;
@@ -223,17 +235,32 @@ async function findRepeat(
   line: number,
   rejected?: ReadonlySet<number>,
 ): Promise<number | undefined> {
-  const readCsv = await csvReader();
-  for await (const batch of readCsv(path, { keepInvalid: rejected !== undefined })) {
+  for await (const batch of dataRecords(path, { keepInvalid: rejected !== undefined })) {
     for (let i = 0; i < batch.records.length; i++) {
       const earlier = batch.lines[i];
-      if (earlier === 1) continue;
       if (earlier >= line) return undefined;
       if (batch.records[i][order[0]]?.trim() !== key) continue;
       if (rejected === undefined || !rejected.has(earlier)) return earlier;
     }
   }
   return undefined;
+}
+
+/**
+ * The file's records without its header, read again: the header is the first
+ * record, on whatever line (a key "user_id" in the data repeats no header).
+ */
+async function* dataRecords(path: string, options?: ReadCsvOptions): AsyncGenerator<CsvBatch> {
+  let header = true;
+  const readCsv = await csvReader();
+  for await (const batch of readCsv(path, options)) {
+    if (header) {
+      batch.records.shift();
+      batch.lines.shift();
+      header = false;
+    }
+    yield batch;
+  }
 }
 
 /** What {@linkcode sift} needs from the import under way. */
@@ -307,22 +334,22 @@ function missingReason(reference: Reference, value: string): string {
   return `has ${reference.column} "${value}", which is not in ${reference.table}`;
 }
 
-function tableFromHeader(path: string, header: string[]): Table {
+function tableFromHeader(path: string, header: string[], line: number): Table {
   const table = tableForHeader(header);
   if (table === undefined) {
     throw new ImportError(
       path,
       `has header "${header.join(",")}", which matches no table's columns`,
-      { line: 1 },
+      { line },
     );
   }
   return table;
 }
 
-/** For each schema column, its index in the CSV header. */
-function columnOrder(path: string, table: Table, header: string[]): number[] {
+/** For each schema column, its index in the CSV header (on `line`). */
+function columnOrder(path: string, table: Table, header: string[], line: number): number[] {
   const names = header.map((h) => h.trim());
-  const fail = (reason: string) => new ImportError(path, reason, { line: 1 });
+  const fail = (reason: string) => new ImportError(path, reason, { line });
   names.forEach((name, i) => {
     if (names.indexOf(name) !== i) throw fail(`has column "${name}" twice in the header`);
     if (!table.columns.some((c) => c.name === name)) {
@@ -382,12 +409,15 @@ async function checkReferences(
   rows: Value[][],
   lines: number[],
 ): Promise<void> {
+  // With two references (a rental's product and customer), the first bad row wins.
+  let first: { at: number; reason: string } | undefined;
   for await (const { reference, index, absent } of absentReferences(table, missing, rows)) {
     const at = rows.findIndex((row) => absent.has(row[index] as string));
-    throw new ImportError(path, missingReason(reference, rows[at][index] as string), {
-      line: lines[at],
-    });
+    if (first === undefined || at < first.at) {
+      first = { at, reason: missingReason(reference, rows[at][index] as string) };
+    }
   }
+  if (first !== undefined) throw new ImportError(path, first.reason, { line: lines[first.at] });
 }
 
 /** For each reference of `table` that some of `rows` break: its column index and the absent keys. */

@@ -150,6 +150,58 @@ const CASES: BadCase[] = [
     reason: "line 2 has text after the closing quote of a quoted field",
   },
   {
+    name: "spaces after a closing quote",
+    text: C + 'C901,"Ann Lee"   ,1 Main St,98101,555-1,a@x.com\n',
+    reason: "line 2 has text after the closing quote of a quoted field",
+  },
+  {
+    name: "a lone CR inside an unquoted field",
+    text: P + "P901,oak\rdesk,office,1\nP902,a,b,1\n",
+    reason: "line 2 has a carriage return not followed by a line feed in unquoted field 2",
+    rejected: 1,
+  },
+  {
+    name: 'a line holding only "" (one empty field, not a blank line)',
+    text: P + 'P901,a,b,1\n""\n',
+    reason: "line 3 has 1 fields, expected 4",
+    rejected: 1,
+  },
+  {
+    name: "an unknown column in a header after blank lines",
+    text: "\n\n" + P.replace("\n", ",color\n") + "P901,a,b,1,red\n",
+    table: "products",
+    reason: 'line 3 has unknown column "color" in the header for table products',
+  },
+  {
+    name: "a stray quote in a header after blank lines",
+    text: '\n\nuser_id",name,address,zip_code,phone_number,email\nC901,a,b,c,d,e\n',
+    table: "customers",
+    reason: "line 3 has a quote inside unquoted field 1",
+  },
+  {
+    name: "a header that matches no table before a stray quote (a README given as CSV)",
+    text: '# HP Norton\n\nSome "quoted" words.\n',
+    reason: 'line 1 has header "# HP Norton", which matches no table\'s columns',
+  },
+  {
+    name: "a missing reference before a wrong field count",
+    text: R + "R901,P000001,C999999\nR902,P000002\n",
+    reason: 'line 2 has user_id "C999999", which is not in customers',
+    rejected: 2,
+  },
+  {
+    name: "a missing customer before a missing product",
+    text: R + "R901,P000001,C999999\nR902,P999999,C000001\n",
+    reason: 'line 2 has user_id "C999999", which is not in customers',
+    rejected: 2,
+  },
+  {
+    name: "a bad value before a stray quote",
+    text: P + 'P901,a,b,-1\nP902,a"b,c,1\n',
+    reason: 'line 2 has quantity_available "-1", which is not a whole number >= 0',
+    rejected: 2,
+  },
+  {
     name: "an empty key",
     text: C + ",Ann,1 Main St,98101,555-1,a@x.com\n" + CUSTOMER,
     reason: "line 2 has an empty user_id",

@@ -69,6 +69,7 @@ Deno.test("norton refuses unknown flags and bad values with one line and exit co
     [["rentals"], /^error: missing required argument 'product-id'$/],
     [["generate", "--out", ".test-tmp/x", "--rows", "ten"], /argument 'ten' is invalid/],
     [["generate", "--rows", "10"], /^error: required option '--out <dir>' not specified$/],
+    [["generate", "--out", ".test-tmp/x", "--shape", "odd"], /argument 'odd' is invalid/],
     [["frobnicate"], /^error: unknown command 'frobnicate'$/],
   ];
   for (const [args, message] of cases) {

@@ -26,6 +26,65 @@ Deno.test("importFile() reads columns in any order and quoted values intact", as
   ]);
 });
 
+Deno.test("importFile() stores the values of valid files of every shape exactly", async (t) => {
+  await using dir = await tempDir();
+  const cases: { name: string; text: string; expected: string[][] }[] = [
+    {
+      name: "a header ending in LF and rows ending in CRLF",
+      text: CUSTOMERS + "C1,Ann,1 Main St,98101,555-1,ann@example.com\r\n" +
+        "C2,Bob,2 Oak Ave,98102,555-2,bob@example.com\r\n",
+      expected: [
+        ["C1", "Ann", "1 Main St", "98101", "555-1", "ann@example.com"],
+        ["C2", "Bob", "2 Oak Ave", "98102", "555-2", "bob@example.com"],
+      ],
+    },
+    {
+      name: "a first field holding CRLF in an LF file",
+      text:
+        'address,user_id,name,zip_code,phone_number,email\n"1 Main St\r\nSeattle",C1,Ann,1,2,a\n' +
+        "2 Oak Ave,C2,Bob,3,4,b\n",
+      expected: [
+        ["C1", "Ann", "1 Main St\r\nSeattle", "1", "2", "a"],
+        ["C2", "Bob", "2 Oak Ave", "3", "4", "b"],
+      ],
+    },
+    {
+      name: "a U+FFFD written as UTF-8",
+      text: CUSTOMERS + "C1,Jos\ufffd,1 Main St,98101,555-1,a@x.com\n",
+      expected: [["C1", "Jos\ufffd", "1 Main St", "98101", "555-1", "a@x.com"]],
+    },
+  ];
+  for (const { name, text, expected } of cases) {
+    await t.step(name, async () => {
+      const db = `${dir.path}/${expected.length}-${name.length}.db`;
+      const path = await writeFile(dir.path, "c.csv", text);
+      const store = await openStore(db);
+      const report = await importFile(store, path);
+      await store.close();
+      assert.equal(report.processed, expected.length);
+      assert.deepEqual(snapshot(db, "customers"), expected);
+    });
+  }
+});
+
+Deno.test("importFile() takes the first record as the header, on whatever line, and no data row repeats it", async () => {
+  await using dir = await tempDir();
+  // Blank lines push the header to line 3; the out-of-order key C1 makes the
+  // import read the keys before it again, which must not count the header.
+  const path = await writeFile(
+    dir.path,
+    "c.csv",
+    "\n\n" + CUSTOMERS + "C2,Bob,b,1,2,b@x.com\nC1,Ann,a,1,2,a@x.com\n" +
+      "user_id,Uma,u,1,2,u@x.com\n",
+  );
+  for (const onInvalid of ["fail", "skip"] as const) {
+    const store = await openStore(`${dir.path}/${onInvalid}.db`);
+    const report = await importFile(store, path, { onInvalid, rejectsDir: dir.path });
+    await store.close();
+    assert.deepEqual([report.processed, report.rejected, report.after], [3, 0, 3], onInvalid);
+  }
+});
+
 Deno.test("importFile() refuses bad input whole, naming the file and line", async (t) => {
   await using data = await datasetDir(10);
   await using dir = await tempDir();

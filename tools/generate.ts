@@ -1,5 +1,5 @@
 /**
- * `deno task generate --rows N --out DIR [--seed S]`: the seeded data
+ * `deno task generate --rows N --out DIR [--seed S] [--shape plain|export]`: the seeded data
  * generator, which is `norton generate` (one parser for its flags).
  *
  * @module
