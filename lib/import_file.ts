@@ -10,7 +10,7 @@ import { ImportError } from "./import_error.ts";
 import { RejectsFile, rejectsPath } from "./rejects.ts";
 import { getTable, type Reference, type Table, tableForHeader, type TableName } from "./schema.ts";
 import type { ImportReport } from "./import_report.ts";
-import type { InvalidRowOptions } from "./run_options.ts";
+import { type InvalidRowOptions, readOptions } from "./run_options.ts";
 import { rejectsFolder } from "./store/open.ts";
 import type { Store, Value, Writer } from "./store/store.ts";
 
@@ -69,7 +69,7 @@ export async function importFile(
   };
   const skip = options.onInvalid === "skip";
   const read = options.read ?? await csvReader();
-  const batches = read(path, skip ? { raw: true, keepInvalid: true } : {});
+  const batches = read(path, readOptions(options.onInvalid));
   // The reader holds the file open until it is read to the end: close it on every way out.
   try {
     const first = await batches.next();

@@ -4,15 +4,15 @@
  * receives a `WorkerRequest`, may receive `"cancel"`, and answers with one
  * `WorkerReply` (lib/worker_protocol.ts).
  *
- * A fed worker (`fed: true`) does not read the file: it asks the thread that
- * started it for the records and imports the batches it is sent, so that its
- * thread does only the table's checks and SQLite work and never loads the CSV
- * parser (see lib/worker_pool.ts).
+ * A fed worker (`fed: true`) does not read the file: it imports the batches
+ * the thread that started it sends, so that its thread does only the table's
+ * checks and SQLite work and never loads the CSV parser (see
+ * lib/worker_pool.ts).
  *
  * @module
  */
 import { importFile } from "./import_file.ts";
-import type { CsvBatch, ReadCsvOptions } from "./csv.ts";
+import type { CsvBatch } from "./csv.ts";
 import { unpackBatch } from "./batch_transfer.ts";
 import { openStore } from "./store/open.ts";
 import {
@@ -50,9 +50,8 @@ class FeedQueue {
     return this.#queue.shift();
   }
 
-  /** Asks the caller for the records read with `options` and yields them as they come. */
-  async *read(options: ReadCsvOptions): AsyncGenerator<CsvBatch> {
-    self.postMessage({ read: options } satisfies WorkerWants);
+  /** Yields the batches the caller sends, as they come. */
+  async *read(): AsyncGenerator<CsvBatch> {
     let ended = false;
     let taken = 0;
     try {
@@ -105,7 +104,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
           : undefined,
         onInvalid: request.onInvalid,
         rejectsDir: request.rejectsDir,
-        read: request.fed ? (_path, options) => fed.read(options ?? {}) : undefined,
+        read: request.fed ? () => fed.read() : undefined,
       });
       return { ok: true, report };
     } finally {

@@ -7,6 +7,7 @@
  */
 import { rejectsFolder } from "./store/open.ts";
 import type { ImportReport } from "./import_report.ts";
+import type { ReadCsvOptions } from "./csv.ts";
 import type { TableName } from "./schema.ts";
 
 /**
@@ -15,6 +16,16 @@ import type { TableName } from "./schema.ts";
  * (lib/rejects.ts). Problems of the file itself refuse it in both modes.
  */
 export type OnInvalid = "fail" | "skip";
+
+/**
+ * How an import reads its file in `onInvalid` mode: "skip" keeps each
+ * record's raw text (for the rejects file) and the records with a problem of
+ * their own. The thread that feeds a worker reads with these too, before the
+ * worker has started (lib/worker_pool.ts).
+ */
+export function readOptions(onInvalid: OnInvalid = "fail"): ReadCsvOptions {
+  return onInvalid === "skip" ? { raw: true, keepInvalid: true } : {};
+}
 
 /** How an import treats bad rows; every import entry point takes these. */
 export interface InvalidRowOptions {

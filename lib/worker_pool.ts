@@ -17,7 +17,7 @@
  * @module
  */
 import type { ImportReport } from "./import_report.ts";
-import type { InvalidRowOptions } from "./run_options.ts";
+import { type InvalidRowOptions, readOptions } from "./run_options.ts";
 import type { TableName } from "./schema.ts";
 import type { ReadCsvOptions } from "./csv.ts";
 import { estimateRows } from "./estimate_rows.ts";
@@ -55,6 +55,8 @@ export interface PoolOptions<A extends Answer, Note> {
     note: Note,
     post: (message: unknown, transfer?: Transferable[]) => void,
   ) => void;
+  /** Called with each job's index and a function posting to its worker, once its request is posted. */
+  onStart?: (job: number, post: (message: unknown, transfer?: Transferable[]) => void) => void;
   /** The error to throw for the first failure of a worker. */
   toError: (failure: Failed<A>) => Error;
   /**
@@ -106,6 +108,7 @@ export async function inWorkers<Request, A extends Answer, Note = never>(
           resolve({ ok: false, message: event.message });
         };
         worker.postMessage(request);
+        options.onStart?.(i, post);
       })
     );
     // On the first failure, ask the others to stop; then wait for every answer
@@ -179,15 +182,18 @@ export async function importInWorkers(
   };
   const reports: ImportReport[] = new Array(jobs.length);
   const here = jobs.flatMap((other, i) => i === plan.worker ? [] : [{ job: other, i }]);
+  // Sent from the start: the worker finds its first batches waiting when it has started.
   let feeder: Feeder | undefined;
   try {
     const [answer] = await inWorkers<WorkerRequest, WorkerReply, WorkerProgress | WorkerWants>(
       IMPORT_WORKER_URL,
       [request],
       {
-        onNote: (_, note, post) => {
+        onStart: (_, post) => {
+          if (plan.fed) feeder = new Feeder(post, job.path, readOptions(options.onInvalid));
+        },
+        onNote: (_, note) => {
           if ("progress" in note) onProgress?.(plan.worker, note.progress);
-          else if ("read" in note) feeder = new Feeder(post, job.path, note.read);
           else if ("took" in note) feeder?.took(note.took);
           else feeder?.stop();
         },

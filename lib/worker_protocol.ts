@@ -11,7 +11,6 @@
  */
 import { ImportError } from "./import_error.ts";
 import type { ImportReport } from "./import_report.ts";
-import type { ReadCsvOptions } from "./csv.ts";
 import type { PackedBatch } from "./batch_transfer.ts";
 import type { InvalidRowOptions } from "./run_options.ts";
 import type { TableName } from "./schema.ts";
@@ -39,12 +38,13 @@ export interface WorkerProgress {
 }
 
 /**
- * What a fed worker asks of its caller: `read` starts the records of the file
- * read with these options; `took` says that many more batches were taken off
- * its queue (so the caller may send as many more); `stop` says no more are
- * wanted.
+ * What a fed worker tells its caller: `took` says that many more batches were
+ * taken off its queue (so the caller may send as many more); `stop` says no
+ * more are wanted. The caller starts sending at once, read as importFile
+ * would read (`readOptions` in lib/import_file.ts), so that the first batches
+ * are waiting when the worker has started.
  */
-export type WorkerWants = { read: ReadCsvOptions } | { took: number } | { stop: true };
+export type WorkerWants = { took: number } | { stop: true };
 
 /**
  * Batches a fed worker may have waiting: enough that it never waits while its
