@@ -1,37 +1,59 @@
 /**
- * `norton`, the one command for HP Norton's import jobs: imports, the two
- * queries of the earlier system and the data generator. A thin layer over lib/:
- * every command calls the same functions as the scripts and the tests.
+ * `norton`, the one command for HP Norton's import jobs: imports and checks of
+ * CSV files, the database's status, read-only SQL, exports, the two queries of
+ * the earlier system and the data generator. A thin layer over lib/: every
+ * command calls the same functions as the scripts and the tests, and prints
+ * through cli/views.ts.
  *
- * Exit codes: 0 success, 1 failure (e.g. a refused file), 2 bad usage.
+ * Exit codes: 0 success, 1 failure (e.g. a refused file), 2 bad usage, 130
+ * interrupted (Ctrl-C: the file under way rolled back, committed ones stay).
  *
  * @example
  * ```sh
  * deno task norton import data/customers.csv data/products.csv data/rentals.csv --mode parallel
- * deno task norton rentals P000973 --json
+ * deno task norton status
+ * deno task norton sql "SELECT COUNT(*) FROM rentals JOIN customers USING (user_id)"
  * ```
  *
  * @module
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { addForwardedCommand, denoTask, type ForwardedCommand } from "./cli/forward_command.ts";
 import { generateDataset, type Shape, SHAPES } from "./lib/generate.ts";
 import type { ImportReport } from "./lib/import_report.ts";
 import { IMPORT_MODES, importFiles, type ImportMode } from "./lib/import_files.ts";
 import { planImport } from "./lib/import_plan.ts";
 import { progressForFiles } from "./cli/progress.ts";
-import { type Customer, listAvailableProducts, listRenters, type Product } from "./lib/queries.ts";
+import { Interrupted, INTERRUPTED_EXIT_CODE, interruptible } from "./cli/interrupt.ts";
+import type { WorkerJob } from "./lib/worker_pool.ts";
+import { listAvailableProducts, listRenters } from "./lib/queries.ts";
 import { DEFAULT_DB } from "./lib/run_options.ts";
 import { rejectedNote } from "./cli/run_main.ts";
 import { getTable, type TableName, TABLES } from "./lib/schema.ts";
-import { openStore } from "./lib/store/open.ts";
+import { isServerLocation, openStore } from "./lib/store/open.ts";
 import type { Store } from "./lib/store/store.ts";
-import { formatTable, red, useColor } from "./cli/text_table.ts";
+import { red, useColor } from "./cli/text_table.ts";
+import {
+  CUSTOMER_VIEW,
+  print,
+  PROBLEM_VIEW,
+  PRODUCT_VIEW,
+  queryView,
+  REPORT_VIEW,
+  STATUS_VIEW,
+  type TableStatus,
+} from "./cli/views.ts";
+import { checkFiles } from "./lib/check_files.ts";
+import { tableCsv } from "./lib/export_table.ts";
 import { VERSION } from "./cli/version.ts";
+import { permissionHint, requireWrite } from "./cli/permission_hint.ts";
+import { userPath } from "./cli/user_path.ts";
+import { dirname } from "./lib/paths.ts";
 import { wholeNumber } from "./cli/whole_number.ts";
 
-/** What `norton import` loads when given no file. */
+/** What `norton import` loads when given no file: the bundled exports, rentals when present. */
 const DEFAULT_FILES = ["data/customers.csv", "data/products.csv"];
+const DEFAULT_RENTALS = "data/rentals.csv";
 
 /**
  * Commands that run another job with every argument after their name (see
@@ -71,7 +93,10 @@ export function createProgram(): Command {
       outputError: (text, write) =>
         write(useColor(Deno.stderr) ? `${red(text.trimEnd())}\n` : text),
     })
-    .addHelpText("after", examples("norton import", "norton rentals P000973 --json"));
+    .addHelpText(
+      "after",
+      examples("norton import", "norton status", `norton sql "SELECT COUNT(*) FROM rentals"`),
+    );
 
   program.command("import")
     .summary("import CSV files into the database")
@@ -80,7 +105,10 @@ export function createProgram(): Command {
         "imported after the customers and products they refer to, in both modes. Each file is one " +
         "transaction: a file with a bad row is refused whole; files imported before it stay.",
     )
-    .argument("[files...]", `CSV files (default: ${DEFAULT_FILES.join(" ")})`)
+    .argument(
+      "[files...]",
+      `CSV files (default: ${DEFAULT_FILES.join(" ")}, and ${DEFAULT_RENTALS} when present)`,
+    )
     .addOption(
       new Option(
         "--mode <mode>",
@@ -97,10 +125,13 @@ export function createProgram(): Command {
       "--skip-invalid",
       "import the valid rows; write each bad one, with its line and reason, to <name>.rejects.csv",
     )
-    .option(
-      "--rejects-dir <dir>",
-      "with --skip-invalid: the folder of the rejects files (default: the database's folder)",
+    .addOption(
+      new Option(
+        "--rejects-dir <dir>",
+        "with --skip-invalid: the folder of the rejects files (default: the database's folder)",
+      ).argParser(userPath),
     )
+    .addOption(delimiterOption())
     .addOption(jsonOption("print JSON (one object per file) instead of a table"))
     .addHelpText(
       "after",
@@ -108,10 +139,98 @@ export function createProgram(): Command {
         "norton import",
         "norton import export.csv --skip-invalid",
         "norton import data/customers.csv data/products.csv data/rentals.csv --mode parallel",
-        "norton import export.csv --table products --db data/test.db --json",
+        "norton import export.csv --table products --db data/test --json",
+        "norton import spreadsheet.csv --delimiter ';'",
       ),
     )
     .action(importCommand);
+
+  program.command("check")
+    .summary("check CSV files without importing them: every problem, with its line")
+    .description(
+      "Check CSV files by the import's own rules without writing anything, and list every " +
+        "problem of every file (not just the first) with its line. References (a rental's " +
+        "product and customer) are looked up in the files checked before it and in --db. " +
+        "Exits 1 when there is any problem.",
+    )
+    .argument("<files...>", "CSV files")
+    .addOption(dbOption())
+    .addOption(
+      new Option("--table <name>", "check every file as this table, whatever its header")
+        .choices(TABLES.map((t) => t.name)),
+    )
+    .addOption(delimiterOption())
+    .addOption(jsonOption("print JSON (an array of {file, line, reason}) instead of a table"))
+    .addHelpText(
+      "after",
+      examples(
+        "norton check data/customers.csv data/products.csv data/rentals.csv",
+        "norton check export.csv --delimiter ';' --json",
+      ),
+    )
+    .action(checkCommand);
+
+  program.command("status")
+    .summary("show each table's rows, size, place and last import")
+    .description(
+      "Show each table's rows, where it lives, its size and its last import (when, from which " +
+        "file, rows processed and rejected, how long), as the import recorded it.",
+    )
+    .addOption(dbOption())
+    .addOption(jsonOption("print JSON (an array with one object per table) instead of a table"))
+    .addHelpText(
+      "after",
+      examples(
+        "norton status",
+        "norton:pg status --db postgres://root@127.0.0.1:5432/test --json",
+      ),
+    )
+    .action(statusCommand);
+
+  program.command("sql")
+    .summary("run a read-only SQL query over customers, products and rentals")
+    .description(
+      "Run one read-only SQL statement in which the tables customers, products and rentals are " +
+        "addressable by name, joins included. A statement that would write is refused. On SQLite, " +
+        "the tables a query names beside the largest are copied into memory first (Deno allows " +
+        "no ATTACH under a task's permissions): seconds per million rows.",
+    )
+    .argument("<query>", "one SQL statement, quoted for the shell")
+    .addOption(dbOption())
+    .addOption(jsonOption("print JSON (an array of row objects) instead of a table"))
+    .addHelpText(
+      "after",
+      examples(
+        `norton sql "SELECT product_type, COUNT(*) AS rentals FROM rentals JOIN products ` +
+          `USING (product_id) GROUP BY product_type"`,
+        `norton sql "SELECT c.name, r.rental_id FROM rentals r JOIN customers c ` +
+          `USING (user_id) WHERE r.product_id = 'P000973'" --json`,
+      ),
+    )
+    .action(sqlCommand);
+
+  program.command("export")
+    .summary("write a table as CSV (RFC 4180, with its header)")
+    .description(
+      "Write a table as CSV (RFC 4180: a header line, fields quoted where needed, CRLF line ends), " +
+        "in key order, to stdout or to --out. Importing it into an empty database gives the " +
+        "same rows.",
+    )
+    .addArgument(new Argument("<table>", "the table").choices(TABLES.map((t) => t.name)))
+    .addOption(dbOption())
+    .addOption(
+      new Option("--out <file>", "write to this file instead of stdout (its folder is created)")
+        .argParser(userPath),
+    )
+    .option("--force", "replace the --out file if it exists")
+    .addHelpText(
+      "after",
+      examples(
+        "norton export customers > customers.csv",
+        "norton export rentals --out data/rentals-backup.csv",
+      ),
+    )
+    .action(exportCommand);
 
   program.command("products")
     .summary("list the products available for rent")
@@ -134,7 +253,10 @@ export function createProgram(): Command {
   program.command("generate")
     .summary("write a seeded dataset of CSV files")
     .description("Write a seeded dataset: customers.csv, products.csv and rentals.csv.")
-    .requiredOption("--out <dir>", "folder to write (created if missing)")
+    .addOption(
+      new Option("--out <dir>", "folder to write (created if missing)").makeOptionMandatory()
+        .argParser(userPath),
+    )
     .option("--rows <n>", "rows per file", wholeArgument, 1000)
     .option("--seed <n>", "seed: the same seed and rows give the same bytes", wholeArgument, 42)
     .addOption(
@@ -143,6 +265,7 @@ export function createProgram(): Command {
         "plain (as the bundled data) or export (BOM, CRLF, multi-line quoted addresses, other column order)",
       ).choices(SHAPES).default("plain"),
     )
+    .option("--force", "replace the CSV files the folder already holds")
     .addOption(jsonOption("print the written paths as a JSON array"))
     .addHelpText(
       "after",
@@ -169,7 +292,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     }
     const message = failureMessage(error);
     console.error(useColor(Deno.stderr) ? red(message) : message);
-    Deno.exitCode = 1;
+    Deno.exitCode = error instanceof Interrupted ? INTERRUPTED_EXIT_CODE : 1;
   }
 }
 
@@ -182,28 +305,60 @@ async function importCommand(
     json?: boolean;
     skipInvalid?: boolean;
     rejectsDir?: string;
+    delimiter?: string;
   },
 ): Promise<void> {
-  const paths = files.length > 0 ? files : DEFAULT_FILES;
-  const stages = await planImport(paths, { table: options.table });
+  using interrupt = interruptible();
+  const paths = files.length > 0 ? files.map(userPath) : await defaultFiles();
+  const stages = await planImport(paths, { table: options.table, delimiter: options.delimiter });
+  const jobs = stages.flat();
   const progress = options.json || !Deno.stderr.isTerminal()
     ? undefined
-    : await progressForFiles(stages.flat().map((job) => ({ key: job, path: job.path })));
-  let reports;
+    : await progressForFiles(jobs.map((job) => ({ key: job, path: job.path })));
+  // Each committed file's report at its place in the plan, whatever order they committed in.
+  const done: ImportReport[] = [];
   try {
-    reports = await importFiles(stages, {
+    await importFiles(stages, {
       db: options.db,
       mode: options.mode,
       onInvalid: options.skipInvalid ? "skip" : "fail",
       rejectsDir: options.rejectsDir,
+      delimiter: options.delimiter,
       onProgress: progress && ((job, rows) => progress.update(job, rows)),
-      onImported: (job, report) => progress?.finish(job, report.processed),
+      onImported: (job, report) => {
+        done[jobs.indexOf(job)] = report;
+        progress?.finish(job, report.processed);
+      },
+      signal: interrupt.signal,
     });
+  } catch (error) {
+    if (!interrupt.signal.aborted) throw error;
   } finally {
     progress?.stop();
   }
-  print(reports, REPORT_VIEW, options.json);
-  for (const report of reports.filter((r) => r.rejected > 0)) console.error(rejectedNote(report));
+  const committed = done.filter((report) => report !== undefined);
+  if (committed.length > 0 || options.json) print(committed, REPORT_VIEW, options.json);
+  for (const report of committed.filter((r) => r.rejected > 0)) console.error(rejectedNote(report));
+  if (interrupt.signal.aborted) throw new Interrupted(interruptedNote(jobs, committed));
+}
+
+async function defaultFiles(): Promise<string[]> {
+  const rentals = await existing(".", [DEFAULT_RENTALS]);
+  return [...DEFAULT_FILES, ...rentals];
+}
+
+/** What an interrupted import kept: the files committed, and the others, whose tables are unchanged. */
+function interruptedNote(jobs: readonly WorkerJob[], committed: readonly ImportReport[]): string {
+  const kept = new Set(committed.map((report) => report.file));
+  const others = jobs.map((job) => job.path).filter((path) => !kept.has(path));
+  const list = (paths: string[]) => paths.map((path) => `"${path}"`).join(", ");
+  return `Interrupted: ${
+    kept.size === 0 ? "no file was committed" : `committed ${list([...kept])}`
+  }; ${
+    others.length === 0
+      ? "every file had committed"
+      : `not imported (rolled back or not started): ${list(others)}`
+  }`;
 }
 
 async function productsCommand(options: { db: string; json?: boolean }): Promise<void> {
@@ -224,9 +379,128 @@ async function rentalsCommand(productId: string, options: { db: string; json?: b
   print(customers, CUSTOMER_VIEW, options.json);
 }
 
+async function checkCommand(
+  files: string[],
+  options: { db: string; table?: TableName; delimiter?: string; json?: boolean },
+): Promise<void> {
+  const paths = files.map(userPath);
+  const problems = await withStore(
+    options.db,
+    [],
+    (store) => checkFiles(paths, store, { table: options.table, delimiter: options.delimiter }),
+  );
+  if (problems.length > 0 || options.json) print(problems, PROBLEM_VIEW, options.json);
+  const bad = new Set(problems.map((problem) => problem.file)).size;
+  const checked = paths.length === 1 ? "1 file" : `${paths.length} files`;
+  console.error(
+    problems.length === 0
+      ? `Checked ${checked}: no problems`
+      : `Checked ${checked}: ${plural(problems.length, "problem")} in ${plural(bad, "file")}`,
+  );
+  if (problems.length > 0) Deno.exitCode = 1;
+}
+
+async function statusCommand(options: { db: string; json?: boolean }): Promise<void> {
+  const tables = await withStore(options.db, [], async (store) => {
+    const status: TableStatus[] = [];
+    for (const table of TABLES) {
+      // A SQLite table never imported has no file; counting it would create one.
+      const imported = await store.hasTable(table);
+      const { where, bytes } = await store.tableInfo(table);
+      status.push({
+        table: table.name,
+        rows: imported ? await store.count(table) : 0,
+        where,
+        bytes,
+        lastImport: (imported ? await store.lastImport(table) : undefined) ?? null,
+      });
+    }
+    return status;
+  });
+  print(tables, STATUS_VIEW, options.json);
+}
+
+async function sqlCommand(query: string, options: { db: string; json?: boolean }): Promise<void> {
+  const result = await withStore(options.db, [], async (store) => {
+    // A mistyped --db would answer every query with no rows: say so instead.
+    const imported = await Promise.all(TABLES.map((table) => store.hasTable(table)));
+    if (!imported.includes(true)) throw noTables(options.db);
+    return await store.query(query);
+  });
+  print(result.rows, queryView(result), options.json);
+}
+
+async function exportCommand(
+  name: TableName,
+  options: { db: string; out?: string; force?: boolean },
+): Promise<void> {
+  const table = getTable(name);
+  await withStore(options.db, [name], async (store) => {
+    const text = ReadableStream.from(tableCsv(store, table)).pipeThrough(new TextEncoderStream());
+    if (options.out === undefined) {
+      try {
+        await text.pipeTo(Deno.stdout.writable, { preventClose: true });
+      } catch (error) {
+        // The reader stopped early (`norton export customers | head`): not a failure.
+        if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+      }
+      return;
+    }
+    await writeFileSafely(options.out, text, options.force);
+  });
+}
+
+/**
+ * Writes `bytes` to `path` through a temporary file renamed at the end, so a
+ * failure leaves no half-written file; refuses to replace one unless `force`.
+ */
+async function writeFileSafely(
+  path: string,
+  bytes: ReadableStream<Uint8Array>,
+  force = false,
+): Promise<void> {
+  if (!force && (await existing(".", [path])).length > 0) {
+    throw new Error(`Cannot write "${path}": it exists; choose another name, or add --force`);
+  }
+  requireWrite(path);
+  const partial = `${path}.partial`;
+  requireWrite(partial);
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const file = await Deno.open(partial, { write: true, create: true, truncate: true });
+  try {
+    await bytes.pipeTo(file.writable);
+    await Deno.rename(partial, path);
+  } catch (error) {
+    await Deno.remove(partial).catch(() => {});
+    throw error;
+  }
+}
+
+/** `count` and `noun`, plural when it is not 1. */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 async function generateCommand(
-  options: { out: string; rows: number; seed: number; shape: Shape; json?: boolean },
+  options: {
+    out: string;
+    rows: number;
+    seed: number;
+    shape: Shape;
+    json?: boolean;
+    force?: boolean;
+  },
 ) {
+  // `--out data` would silently have replaced the bundled exports.
+  const names = TABLES.map((table) => `${table.name}.csv`);
+  const present = options.force ? [] : await existing(options.out, names);
+  if (present.length > 0) {
+    throw new Error(
+      `Cannot write "${options.out}": it already holds ${present.join(", ")}; ` +
+        "choose another folder, or add --force to replace them",
+    );
+  }
+  requireWrite(options.out);
   const { rows, seed, shape } = options;
   const paths = await generateDataset(options.out, { rows, seed, shape });
   console.log(options.json ? JSON.stringify(paths) : paths.join("\n"));
@@ -242,9 +516,7 @@ async function withStore<T>(
   try {
     // A query on a table never imported would create it empty: say what to do instead.
     for (const table of tables) {
-      if (!await store.hasTable(getTable(table))) {
-        throw new Error(`Database "${db}" has no ${table}: import them first with "norton import"`);
-      }
+      if (!await store.hasTable(getTable(table))) throw noTables(db, table);
     }
     return await query(store);
   } finally {
@@ -252,51 +524,43 @@ async function withStore<T>(
   }
 }
 
-/** How rows of one kind print as a table: column heads, cells, right-aligned columns. */
-interface View<T> {
-  head: string[];
-  cells: (row: T) => string[];
-  right: number[];
+/** The error for a database without `table`, or without any table. */
+function noTables(db: string, table?: TableName): Error {
+  const what = table === undefined ? "holds no table" : `has no ${table}`;
+  return new Error(`Database "${db}" ${what}: import them first with "norton import"`);
 }
 
-const REPORT_VIEW: View<ImportReport> = {
-  head: ["file", "table", "processed", "before", "after", "seconds", "rejected"],
-  cells: (r) => [
-    r.file,
-    r.table,
-    String(r.processed),
-    String(r.before),
-    String(r.after),
-    r.seconds.toFixed(3),
-    String(r.rejected),
-  ],
-  right: [2, 3, 4, 5, 6],
-};
-
-const PRODUCT_VIEW: View<Product> = {
-  head: ["product_id", "description", "product_type", "quantity_available"],
-  cells: (p) => [p.product_id, p.description, p.product_type, String(p.quantity_available)],
-  right: [3],
-};
-
-const CUSTOMER_VIEW: View<Customer> = {
-  head: ["user_id", "name", "address", "zip_code", "phone_number", "email"],
-  cells: (c) => [c.user_id, c.name, c.address, c.zip_code, c.phone_number, c.email],
-  right: [],
-};
-
-/** Prints `rows` as JSON, or as a table through `view`. */
-function print<T>(rows: T[], view: View<T>, json = false): void {
-  if (json) {
-    console.log(JSON.stringify(rows, null, 2));
-    return;
+/** Which of the files `names` the folder `dir` holds. */
+async function existing(dir: string, names: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of names) {
+    try {
+      await Deno.lstat(`${dir}/${name}`);
+      found.push(name);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
   }
-  const color = useColor(Deno.stdout);
-  console.log(formatTable(view.head, rows.map(view.cells), { right: view.right, color }));
+  return found;
 }
 
 function dbOption(): Option {
-  return new Option("--db <path>", "database location").default(DEFAULT_DB);
+  return new Option("--db <path>", "database location").default(DEFAULT_DB)
+    .argParser((value) => isServerLocation(value) ? value : userPath(value));
+}
+
+function delimiterOption(): Option {
+  return new Option("--delimiter <char>", "the character between fields: ',' (default), ';', tab …")
+    .argParser(delimiterArgument);
+}
+
+/** Commander's parser of --delimiter: one character, `tab` or `\t` for a tab. */
+function delimiterArgument(text: string): string {
+  const delimiter = text === "tab" || text === "\\t" ? "\t" : text;
+  if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) {
+    throw new InvalidArgumentError("expected one character, not a quote or line break");
+  }
+  return delimiter;
 }
 
 function jsonOption(description: string): Option {
@@ -318,13 +582,10 @@ function examples(...lines: string[]): string {
   }`;
 }
 
-/** One line for a failure; a denied permission says what the task may do. */
+/** One line for a failure; a denied permission says what works instead. */
 function failureMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (/^Requires (read|write) access/.test(message)) {
-    return `${message.split("\n")[0]} (deno task norton writes only under data/)`;
-  }
-  return message.split("\n")[0];
+  return permissionHint(message.split("\n")[0]);
 }
 
 if (import.meta.main) await main();

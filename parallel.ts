@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { run } from "./parallel.ts";
- * const [customers, products] = await run({ dataDir: "data", db: "data/hpnorton.db" });
+ * const [customers, products] = await run({ dataDir: "data", db: "data/hpnorton" });
  * ```
  *
  * @module

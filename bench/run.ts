@@ -295,12 +295,24 @@ export async function runBench(
 /** The PostgreSQL server of the development and CI machines. */
 const DEFAULT_PG = "postgres://root@127.0.0.1:5432/test";
 
-const USAGE = `Usage: deno task bench [SIZE…] [--runs N] [--pg URL | --no-pg]
+/**
+ * Where a run writes its results: the committed files only when asked with
+ * --force (a quick `deno task bench 1000 --runs 1` used to replace them).
+ */
+const COMMITTED = { results: OUT, chart: "docs/scaling.svg", findings: "findings.txt" };
+const ASIDE = {
+  results: ".bench-tmp/results.json",
+  chart: ".bench-tmp/scaling.svg",
+  findings: ".bench-tmp/findings.txt",
+};
+
+const USAGE = `Usage: deno task bench [SIZE…] [--runs N] [--pg URL | --no-pg] [--force]
   SIZE      rows per file (default: ${SIZES.join(" ")})
   --runs N  runs per variant and size (default: 10 up to 10,000 rows, 5 at 100,000, 3 at 1,000,000)
   --pg URL  also benchmark the PostgreSQL store there (default: ${DEFAULT_PG}, skipped if unreachable)
   --no-pg   SQLite only
-Writes bench/results.json, docs/scaling.svg and findings.txt.`;
+  --force   replace the committed ${Object.values(COMMITTED).join(", ")}
+Writes ${Object.values(ASIDE).join(", ")} (with --force, the committed files).`;
 
 /** Runs the benchmark from command-line `args`; sets `Deno.exitCode` on bad usage. */
 export async function main(args: string[] = Deno.args): Promise<void> {
@@ -313,6 +325,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
         runs: { type: "string" },
         pg: { type: "string" },
         "no-pg": { type: "boolean" },
+        force: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -333,7 +346,8 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     return;
   }
   const pg = values["no-pg"] ? undefined : values.pg ?? DEFAULT_PG;
-  const results = await runBench(sizes, { runs, pg });
+  const out = values.force ? COMMITTED : ASIDE;
+  const results = await runBench(sizes, { runs, pg, out: out.results });
   console.table(
     results.summary.map((s) => ({
       rows: s.rows,
@@ -343,12 +357,12 @@ export async function main(args: string[] = Deno.args): Promise<void> {
       MiB: s.medianPeakRssMiB?.toFixed(1) ?? "-",
     })),
   );
-  await Deno.writeTextFile("docs/scaling.svg", scalingChart(results));
-  await Deno.writeTextFile("findings.txt", renderFindings(results));
+  await Deno.writeTextFile(out.chart, scalingChart(results));
+  await Deno.writeTextFile(out.findings, renderFindings(results));
   console.log(
-    `crossover: ${
-      results.crossoverRows ?? "none"
-    } rows per file; wrote ${OUT}, docs/scaling.svg, findings.txt`,
+    `crossover: ${results.crossoverRows ?? "none"} rows per file; wrote ${
+      Object.values(out).join(", ")
+    }${values.force ? "" : " (the committed results are unchanged: --force replaces them)"}`,
   );
 }
 

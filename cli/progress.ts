@@ -7,6 +7,7 @@
  */
 // @ts-types="@types/cli-progress"
 import { MultiBar, type SingleBar } from "cli-progress";
+import process from "node:process";
 import { estimateRows } from "../lib/estimate_rows.ts";
 
 /** Files estimated to hold more data rows than this get a progress bar. */
@@ -25,16 +26,27 @@ export class ImportProgress<K> {
   #bars: MultiBar;
   #tracked = new Map<K, Tracked>();
 
-  /** Draws a waiting bar for each of `files` (label and estimated rows), keyed by `key`. */
-  constructor(files: readonly { key: K; label: string; total: number }[]) {
+  /**
+   * Draws a waiting bar for each of `files` (label and estimated rows), keyed
+   * by `key`, on `stream` (stderr by default).
+   */
+  constructor(
+    files: readonly { key: K; label: string; total: number }[],
+    stream: NodeJS.WritableStream = process.stderr,
+  ) {
     this.#bars = new MultiBar({
+      stream,
       format:
         "{file} [{bar}] {percentage}% | {value}/{total} rows | {speed} rows/s | ETA {remaining}",
       formatValue: (value, _options, type) =>
         type === "value" || type === "total" ? NUMBER.format(value) : String(value),
       barsize: 24,
-      // A hidden cursor would stay hidden after Ctrl-C (the bars get no chance to stop).
+      // Leave the terminal's modes alone, so that nothing needs restoring if the
+      // process dies before stop(): a hidden cursor or line wrapping turned off
+      // stayed so after Ctrl-C until `reset`. With wrapping on, cli-progress
+      // cuts each bar to the terminal's width itself.
       hideCursor: false,
+      linewrap: true,
     });
     const width = Math.max(...files.map((f) => f.label.length));
     for (const { key, label, total } of files) {

@@ -19,7 +19,12 @@ export function formatTable(
   rows: readonly (readonly string[])[],
   options: FormatTableOptions = {},
 ): string {
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
+  // A loop, not Math.max(...rows): spreading 200,000 rows into one call
+  // overflows the stack ("Maximum call stack size exceeded").
+  const widths = head.map((h) => h.length);
+  for (const row of rows) {
+    for (let c = 0; c < widths.length; c++) widths[c] = Math.max(widths[c], row[c].length);
+  }
   const right = head.map((_, c) => options.right?.includes(c) ?? false);
   const format = (cells: readonly string[]) =>
     cells.map((cell, c) => right[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))

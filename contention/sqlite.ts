@@ -18,8 +18,8 @@
 import { DatabaseSync } from "node:sqlite";
 import { wholeNumber } from "../cli/whole_number.ts";
 import { getTable, quoteIdent } from "../lib/schema.ts";
-import { openStore } from "../lib/store/open.ts";
-import { BUSY_TIMEOUT_MS, tableFile } from "../lib/store/sqlite.ts";
+import { openStore, tableFile } from "../lib/store/open.ts";
+import { BUSY_TIMEOUT_MS } from "../lib/store/sqlite.ts";
 import { inWorkers } from "../lib/worker_pool.ts";
 import {
   type ContentionOutcome,
@@ -83,8 +83,8 @@ export async function runSqliteContention(
     const title = `SQLite, one shared database file: ${workers} workers x ` +
       `${transactions} transactions x ${rows} rows at the same moment`;
     return judge("sqlite", title, "SQLITE_BUSY", {
-      naive: await runDesign("naive", `${scratch}/naive.db`, workload),
-      safe: await runDesign("safe", `${scratch}/safe.db`, workload),
+      naive: await runDesign("naive", `${scratch}/naive`, workload),
+      safe: await runDesign("safe", `${scratch}/safe`, workload),
     });
   } finally {
     await Deno.remove(scratch, { recursive: true });

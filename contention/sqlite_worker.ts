@@ -11,8 +11,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { getTable, quoteIdent } from "../lib/schema.ts";
-import { tableFile } from "../lib/store/sqlite.ts";
-import { openStore } from "../lib/store/open.ts";
+import { openStore, tableFile } from "../lib/store/open.ts";
 import type { Value } from "../lib/store/store.ts";
 import type { Design, Failure, Failures } from "./outcome.ts";
 

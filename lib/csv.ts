@@ -12,7 +12,8 @@
  * - **Lines.** A record's line is the 1-based number of the line it starts on,
  *   counting LFs. An empty line is no record, but it counts. A line holding only
  *   `""` is a record of one empty field.
- * - **Fields.** Fields are separated by commas and kept exactly as written
+ * - **Fields.** Fields are separated by commas (or by the one character given
+ *   as {@linkcode ReadCsvOptions.delimiter}: "comma" below means it) and kept exactly as written
  *   (spaces too). A field that starts with a quote is quoted: it ends at the
  *   next quote that is not doubled, `""` inside it is one quote, and it may hold
  *   commas, CR and LF. After its closing quote comes a comma, a line break or
@@ -81,6 +82,8 @@ export interface ReadCsvOptions {
    * {@linkcode CsvBatch.invalid}, instead of throwing.
    */
   keepInvalid?: boolean;
+  /** The character between fields: `,` (the default), or e.g. `;` or a tab. */
+  delimiter?: string;
 }
 
 /**
@@ -100,10 +103,15 @@ export async function* readCsv(
   path: string,
   options: ReadCsvOptions = {},
 ): AsyncGenerator<CsvBatch> {
-  const { chunkSize = 1 << 18, raw = false, keepInvalid = false } = options;
+  const { chunkSize = 1 << 18, raw = false, keepInvalid = false, delimiter = "," } = options;
+  if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) {
+    throw new TypeError(
+      `Invalid delimiter "${delimiter}": expected one character, not a quote or line break`,
+    );
+  }
   const file = await openFile(path);
   try {
-    const scanner = new Scanner(path, raw, keepInvalid);
+    const scanner = new Scanner(path, raw, keepInvalid, delimiter);
     for await (const chunk of decodeChunks(path, file, chunkSize)) {
       const { batch, error } = scanner.scan(chunk);
       if (batch.records.length > 0) yield batch;
@@ -239,7 +247,6 @@ function illFormed(bytes: Uint8Array, from: number): [number, number] {
 // Phase 2: text to records
 
 const QUOTE = 34;
-const COMMA = 44;
 const LF = 10;
 const CR = 13;
 /** "Not found" for the cursors: beyond any string V8 can hold, and a small integer. */
@@ -278,14 +285,16 @@ class Scanner {
   #path: string;
   #raw: boolean;
   #keepInvalid: boolean;
+  #delimiter: string;
   #pending = ""; // the unfinished record after the last complete one
   #marks: Mark[] = []; // NUL and bad bytes in #pending, by offset
   #line = 1; // the line on which #pending starts
 
-  constructor(path: string, raw: boolean, keepInvalid: boolean) {
+  constructor(path: string, raw: boolean, keepInvalid: boolean, delimiter: string) {
     this.#path = path;
     this.#raw = raw;
     this.#keepInvalid = keepInvalid;
+    this.#delimiter = delimiter;
   }
 
   /**
@@ -324,7 +333,9 @@ class Scanner {
     let pos = 0; // the start of the record being read
     let mark = 0;
     let markAt = marks.length > 0 ? marks[0].at : NONE;
-    let comma = find(text, ",", 0);
+    const delimiter = this.#delimiter;
+    const delimiterCode = delimiter.charCodeAt(0);
+    let comma = find(text, delimiter, 0);
     let quote = find(text, '"', 0);
     let newline = find(text, "\n", 0);
     let cr = find(text, "\r", 0);
@@ -364,7 +375,7 @@ class Scanner {
             break;
           }
           const c = text.charCodeAt(after);
-          if (c === COMMA) {
+          if (c === delimiterCode) {
             i = after + 1;
             continue;
           }
@@ -381,7 +392,7 @@ class Scanner {
           break records;
         }
         // The comma and quote cursors may have been passed inside quotes.
-        if (comma < i) comma = find(text, ",", i);
+        if (comma < i) comma = find(text, delimiter, i);
         if (quote < i) quote = find(text, '"', i);
         if (comma < newline) { // an unquoted field before a comma
           if (quote < comma) {
@@ -394,7 +405,7 @@ class Scanner {
           }
           record.push(text.slice(i, comma));
           i = comma + 1;
-          comma = find(text, ",", i);
+          comma = find(text, delimiter, i);
           continue;
         }
         // The record's last field, unquoted: up to LF, CRLF or the end of the file.

@@ -7,15 +7,22 @@
 import type { CsvBatch, readCsv, ReadCsvOptions } from "./csv.ts";
 import { KeyFingerprints } from "./key_set.ts";
 import { ImportError } from "./import_error.ts";
-import { RejectsFile, rejectsPath } from "./rejects.ts";
-import { getTable, type Reference, type Table, tableForHeader, type TableName } from "./schema.ts";
+import { type Rejects, type RejectsFactory, RejectsFile, rejectsPath } from "./rejects.ts";
+import {
+  getTable,
+  headerName,
+  type Reference,
+  type Table,
+  tableForHeader,
+  type TableName,
+} from "./schema.ts";
 import type { ImportReport } from "./import_report.ts";
-import { type InvalidRowOptions, readOptions } from "./run_options.ts";
+import { csvOptions, type InvalidRowOptions, type ReadOptions } from "./run_options.ts";
 import { rejectsFolder } from "./store/open.ts";
 import type { Store, Value, Writer } from "./store/store.ts";
 
 /** Options for {@linkcode importFile}. */
-export interface ImportFileOptions extends InvalidRowOptions {
+export interface ImportFileOptions extends InvalidRowOptions, ReadOptions {
   /** The table to load; by default the one whose columns the header names. */
   table?: TableName;
   /** `performance.now()` at which the clock of `seconds` starts; defaults to the call. */
@@ -26,6 +33,8 @@ export interface ImportFileOptions extends InvalidRowOptions {
   signal?: AbortSignal;
   /** When given, milliseconds spent per phase are added to it (for profiling). */
   timings?: ImportTimings;
+  /** Where "skip" mode's bad rows go; defaults to a rejects file (lib/rejects.ts). */
+  rejects?: RejectsFactory;
   /**
    * Where the records come from: by default lib/csv.ts reads the file in this
    * thread; a worker is given one that receives them parsed by another thread
@@ -54,11 +63,12 @@ export interface ImportTimings {
  * {@linkcode ImportError} naming the file and line, and the table is unchanged.
  */
 export async function importFile(
-  store: Store,
+  store: Pick<Store, "location" | "write">,
   path: string,
   options: ImportFileOptions = {},
 ): Promise<ImportReport> {
-  const since = options.since ?? performance.now();
+  const started = performance.now();
+  const since = options.since ?? started;
   const timings = options.timings ?? { parse: 0, begin: 0, validate: 0, insert: 0, commit: 0 };
   let clock = performance.now();
   const lap = () => {
@@ -68,8 +78,9 @@ export async function importFile(
     return elapsed;
   };
   const skip = options.onInvalid === "skip";
+  const delimiter = options.delimiter;
   const read = options.read ?? await csvReader();
-  const batches = read(path, readOptions(options.onInvalid));
+  const batches = read(path, csvOptions(options.onInvalid, delimiter));
   // The reader holds the file open until it is read to the end: close it on every way out.
   try {
     const first = await batches.next();
@@ -90,7 +101,7 @@ export async function importFile(
     first.value.records.shift();
     first.value.lines.shift();
     const rejects = skip
-      ? await RejectsFile.create(
+      ? await (options.rejects ?? RejectsFile.create)(
         rejectsPath(options.rejectsDir ?? rejectsFolder(store.location), path),
         first.value.raw!.shift()!,
       )
@@ -123,8 +134,10 @@ export async function importFile(
               ) {
                 last = key;
               } else {
-                seen ??= await keysBefore(path, order, batch.lines[i]);
-                if (!seen.add(key)) await checkRepeat(path, table, order, key, batch.lines[i]);
+                seen ??= await keysBefore(path, order, batch.lines[i], delimiter);
+                if (!seen.add(key)) {
+                  await checkRepeat(path, table, order, key, batch.lines[i], delimiter);
+                }
               }
               rows[i] = row;
             }
@@ -146,6 +159,7 @@ export async function importFile(
             writer,
             rejects,
             rejected: rejectedLines,
+            delimiter,
           });
         }
         timings.validate += lap();
@@ -164,8 +178,25 @@ export async function importFile(
       // file is refused or rejected), so the count is known: counting 1,000,000
       // rows again took 60-90 ms, on the critical path of the import.
       const after = before === 0 ? processed - rejected : await writer.count();
+      const seconds = (performance.now() - started) / 1000;
+      await writer.record({
+        at: new Date().toISOString(),
+        file: path,
+        processed,
+        rejected,
+        seconds,
+      });
       lap();
-      return { file: path, table: table.name, processed, rejected, before, after, seconds: 0 };
+      return {
+        file: path,
+        table: table.name,
+        processed,
+        rejected,
+        before,
+        after,
+        seconds: 0,
+        took: 0,
+      };
     });
     let report: ImportReport;
     try {
@@ -175,10 +206,10 @@ export async function importFile(
       throw error;
     }
     timings.commit += lap();
-    if (rejects === undefined) return { ...report, seconds: (performance.now() - since) / 1000 };
-    await rejects.commit();
-    const seconds = (performance.now() - since) / 1000;
-    return { ...report, rejectsFile: rejects.path, seconds };
+    await rejects?.commit();
+    const now = performance.now();
+    const done = { ...report, seconds: (now - since) / 1000, took: (now - started) / 1000 };
+    return rejects === undefined ? done : { ...done, rejectsFile: rejects.path };
   } finally {
     await batches.return(undefined);
   }
@@ -193,9 +224,14 @@ async function csvReader(): Promise<typeof readCsv> {
 }
 
 /** Fingerprints of the keys of the records before `line`, read again from the file. */
-async function keysBefore(path: string, order: number[], line: number): Promise<KeyFingerprints> {
+async function keysBefore(
+  path: string,
+  order: number[],
+  line: number,
+  delimiter: string | undefined,
+): Promise<KeyFingerprints> {
   const seen = new KeyFingerprints();
-  for await (const batch of dataRecords(path)) {
+  for await (const batch of dataRecords(path, { delimiter })) {
     for (let i = 0; i < batch.records.length; i++) {
       if (batch.lines[i] >= line) return seen;
       seen.add(batch.records[i][order[0]].trim());
@@ -214,8 +250,9 @@ async function checkRepeat(
   order: number[],
   key: string,
   line: number,
+  delimiter: string | undefined,
 ): Promise<void> {
-  const earlier = await findRepeat(path, order, key, line);
+  const earlier = await findRepeat(path, order, key, line, delimiter);
   if (earlier !== undefined) throw new ImportError(path, repeats(table, key, earlier), { line });
 }
 
@@ -233,9 +270,10 @@ async function findRepeat(
   order: number[],
   key: string,
   line: number,
+  delimiter: string | undefined,
   rejected?: ReadonlySet<number>,
 ): Promise<number | undefined> {
-  for await (const batch of dataRecords(path, { keepInvalid: rejected !== undefined })) {
+  for await (const batch of dataRecords(path, { keepInvalid: rejected !== undefined, delimiter })) {
     for (let i = 0; i < batch.records.length; i++) {
       const earlier = batch.lines[i];
       if (earlier >= line) return undefined;
@@ -271,7 +309,9 @@ interface SiftContext {
   convert: (record: string[], line: number) => Value[];
   seen: KeyFingerprints;
   writer: Writer;
-  rejects: RejectsFile;
+  rejects: Rejects;
+  /** The file's field delimiter, for reading it again. */
+  delimiter: string | undefined;
   /** Lines rejected so far: a later row with the same key is not a repeat of these. */
   rejected: Set<number>;
 }
@@ -283,7 +323,7 @@ interface SiftContext {
  * refused for a bad reference does not make a later good row a "repeat".
  */
 async function sift(batch: CsvBatch, context: SiftContext): Promise<Value[][]> {
-  const { path, table, order, convert, seen, writer, rejects, rejected } = context;
+  const { path, table, order, convert, seen, writer, rejects, rejected, delimiter } = context;
   const refused: { line: number; reason: string; raw: string }[] = [];
   let candidates: { row: Value[]; line: number; raw: string }[] = [];
   for (let i = 0; i < batch.records.length; i++) {
@@ -316,7 +356,7 @@ async function sift(batch: CsvBatch, context: SiftContext): Promise<Value[][]> {
   for (const { row, line, raw } of candidates) {
     const key = row[0] as string;
     if (!seen.add(key)) {
-      const earlier = await findRepeat(path, order, key, line, rejected);
+      const earlier = await findRepeat(path, order, key, line, delimiter, rejected);
       if (earlier !== undefined) {
         refused.push({ line, reason: repeats(table, key, earlier), raw });
         rejected.add(line);
@@ -337,9 +377,16 @@ function missingReason(reference: Reference, value: string): string {
 function tableFromHeader(path: string, header: string[], line: number): Table {
   const table = tableForHeader(header);
   if (table === undefined) {
+    // One field holding another separator: most likely a file not separated by commas.
+    const other = header.length === 1
+      ? [";", "\t", "|"].find((c) => header[0].includes(c))
+      : undefined;
+    const hint = other === undefined
+      ? ""
+      : `; its fields seem separated by ${JSON.stringify(other)}`;
     throw new ImportError(
       path,
-      `has header "${header.join(",")}", which matches no table's columns`,
+      `has header "${header.join(",")}", which matches no table's columns${hint}`,
       { line },
     );
   }
@@ -348,12 +395,13 @@ function tableFromHeader(path: string, header: string[], line: number): Table {
 
 /** For each schema column, its index in the CSV header (on `line`). */
 function columnOrder(path: string, table: Table, header: string[], line: number): number[] {
-  const names = header.map((h) => h.trim());
+  const names = header.map(headerName);
   const fail = (reason: string) => new ImportError(path, reason, { line });
   names.forEach((name, i) => {
-    if (names.indexOf(name) !== i) throw fail(`has column "${name}" twice in the header`);
+    const given = header[i].trim();
+    if (names.indexOf(name) !== i) throw fail(`has column "${given}" twice in the header`);
     if (!table.columns.some((c) => c.name === name)) {
-      throw fail(`has unknown column "${name}" in the header for table ${table.name}`);
+      throw fail(`has unknown column "${given}" in the header for table ${table.name}`);
     }
   });
   return table.columns.map((column) => {

@@ -14,7 +14,7 @@
  * import { importFiles } from "./import_files.ts";
  * import { planImport } from "./import_plan.ts";
  * const stages = await planImport(["data/rentals.csv", "data/customers.csv", "data/products.csv"]);
- * const reports = await importFiles(stages, { db: "data/hpnorton.db", mode: "parallel" });
+ * const reports = await importFiles(stages, { db: "data/hpnorton", mode: "parallel" });
  * ```
  *
  * @module
@@ -27,6 +27,7 @@ import {
   type ImportOptions,
   type InvalidRowOptions,
   MAIN_FILES,
+  type ReadOptions,
   resolveOptions,
 } from "./run_options.ts";
 import type { Store } from "./store/store.ts";
@@ -49,7 +50,7 @@ export const IMPORT_MODES: readonly ImportMode[] = ["linear", "parallel", "auto"
 export const PARALLEL_FROM_ROWS = 49_000;
 
 /** Options for {@linkcode importFiles}. */
-export interface ImportFilesOptions extends InvalidRowOptions {
+export interface ImportFilesOptions extends InvalidRowOptions, ReadOptions {
   /** The database location. */
   db: string;
   /** How each stage runs. */
@@ -58,8 +59,13 @@ export interface ImportFilesOptions extends InvalidRowOptions {
   since?: number;
   /** Called after each batch of a file with its data rows read so far. */
   onProgress?: (job: WorkerJob, rows: number) => void;
-  /** Called when a file's import has committed (in parallel mode, when its stage has). */
+  /** Called as soon as a file's import has committed. */
   onImported?: (job: WorkerJob, report: ImportReport) => void;
+  /**
+   * Stops the import: the files under way roll back, the later ones do not
+   * start, and the call rejects; files already committed stay.
+   */
+  signal?: AbortSignal;
 }
 
 /** Imports the stages in order; resolves to one report per file, in the order imported. */
@@ -74,30 +80,44 @@ export async function importFiles(
   let store: Store | undefined;
   try {
     for (const stage of stages) {
-      if (await stageMode(stage, options.mode) === "parallel") {
-        const done = await importInWorkers(stage, {
+      options.signal?.throwIfAborted();
+      const mode = await stageMode(stage, options.mode);
+      const imported = (job: WorkerJob, report: ImportReport) => {
+        const withMode = { ...report, mode };
+        options.onImported?.(job, withMode);
+        return withMode;
+      };
+      if (mode === "parallel") {
+        const done: ImportReport[] = [];
+        await importInWorkers(stage, {
           db: options.db,
           since,
           onInvalid: options.onInvalid,
           rejectsDir: options.rejectsDir,
+          delimiter: options.delimiter,
           onProgress: progress && ((i, rows) => progress(stage[i], rows)),
+          onImported: (i, report) => {
+            done[i] = imported(stage[i], report);
+          },
+          signal: options.signal,
         });
-        done.forEach((report, i) => options.onImported?.(stage[i], report));
         reports.push(...done);
         continue;
       }
       const { importFile } = await import("./import_file.ts");
       store ??= await (await import("./store/open.ts")).openStore(options.db);
       for (const job of stage) {
+        options.signal?.throwIfAborted();
         const report = await importFile(store, job.path, {
           table: job.table,
           since,
           onInvalid: options.onInvalid,
           rejectsDir: options.rejectsDir,
+          delimiter: options.delimiter,
           onProgress: progress && ((rows) => progress(job, rows)),
+          signal: options.signal,
         });
-        options.onImported?.(job, report);
-        reports.push(report);
+        reports.push(imported(job, report));
       }
     }
     return reports;

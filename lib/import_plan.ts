@@ -16,10 +16,11 @@
  */
 import { readCsv } from "./csv.ts";
 import { getTable, type Table, tableForHeader, type TableName, TABLES } from "./schema.ts";
+import type { ReadOptions } from "./run_options.ts";
 import type { WorkerJob } from "./worker_pool.ts";
 
 /** Options for {@linkcode planImport}. */
-export interface PlanOptions {
+export interface PlanOptions extends ReadOptions {
   /** The table of every file; by default each file's header tells. */
   table?: TableName;
 }
@@ -37,7 +38,9 @@ export async function planImport(
   const jobs: { job: WorkerJob; rank: number; repeat: number }[] = [];
   const seen = new Map<string, number>();
   for (const path of paths) {
-    const table = options.table === undefined ? await headerTable(path) : getTable(options.table);
+    const table = options.table === undefined
+      ? await headerTable(path, options.delimiter)
+      : getTable(options.table);
     const rank = table === undefined ? -1 : RANKS.get(table.name)!;
     const key = table?.name ?? `?${path}`;
     const repeat = seen.get(key) ?? 0;
@@ -64,11 +67,11 @@ function rank(table: Table): number {
 }
 
 /** The table a file's header names, or undefined when it names none or cannot be read. */
-async function headerTable(path: string): Promise<Table | undefined> {
+async function headerTable(path: string, delimiter?: string): Promise<Table | undefined> {
   try {
     // keepInvalid: a bad row further down must not hide the header (and so the
     // file's place in the order); importFile deals with the row.
-    for await (const batch of readCsv(path, { keepInvalid: true })) {
+    for await (const batch of readCsv(path, { keepInvalid: true, delimiter })) {
       return tableForHeader(batch.records[0]);
     }
   } catch {

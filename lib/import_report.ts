@@ -26,6 +26,10 @@ export interface ImportReport {
   before: number;
   /** Rows in the table after the import. */
   after: number;
-  /** Seconds from `since` until the import committed. */
+  /** Seconds from `since` (the start of the whole run) until the import committed. */
   seconds: number;
+  /** Seconds from the start of this file's import until it committed. */
+  took: number;
+  /** How the file's stage ran, when the runner (lib/import_files.ts) ran it. */
+  mode?: "linear" | "parallel";
 }

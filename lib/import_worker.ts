@@ -104,6 +104,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
           : undefined,
         onInvalid: request.onInvalid,
         rejectsDir: request.rejectsDir,
+        delimiter: request.delimiter,
         read: request.fed ? () => fed.read() : undefined,
       });
       return { ok: true, report };

@@ -7,7 +7,7 @@
  * ```ts
  * import { openStore } from "./store/open.ts";
  * import { listAvailableProducts, listRenters } from "./queries.ts";
- * const store = await openStore("data/hpnorton.db");
+ * const store = await openStore("data/hpnorton");
  * const products = await listAvailableProducts(store);
  * const renters = await listRenters(store, "P000973");
  * await store.close();

@@ -29,8 +29,25 @@ function withNewline(raw: string): string {
 
 const FLUSH_AT = 1 << 16;
 
+/** Where an import in "skip" mode sends its bad rows. */
+export interface Rejects {
+  /** Where the rows end up, for the report. */
+  readonly path: string;
+  /** Rows rejected so far. */
+  readonly count: number;
+  /** Records the record starting at `line`, with its raw text, as rejected for `reason`. */
+  add(line: number, reason: string, raw: string): Promise<void>;
+  /** Keeps the rows: the import committed. */
+  commit(): Promise<void>;
+  /** Drops the rows: the import failed. */
+  discard(): Promise<void>;
+}
+
+/** Starts the {@linkcode Rejects} of a CSV file, given where they go and its raw header line. */
+export type RejectsFactory = (path: string, header: string) => Promise<Rejects>;
+
 /** A rejects file being written; {@linkcode commit} puts it in place. */
-export class RejectsFile {
+export class RejectsFile implements Rejects {
   /** The final path of the file. */
   readonly path: string;
   #partial: string;

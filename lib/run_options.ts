@@ -17,16 +17,6 @@ import type { TableName } from "./schema.ts";
  */
 export type OnInvalid = "fail" | "skip";
 
-/**
- * How an import reads its file in `onInvalid` mode: "skip" keeps each
- * record's raw text (for the rejects file) and the records with a problem of
- * their own. The thread that feeds a worker reads with these too, before the
- * worker has started (lib/worker_pool.ts).
- */
-export function readOptions(onInvalid: OnInvalid = "fail"): ReadCsvOptions {
-  return onInvalid === "skip" ? { raw: true, keepInvalid: true } : {};
-}
-
 /** How an import treats bad rows; every import entry point takes these. */
 export interface InvalidRowOptions {
   /** What a bad row does; defaults to "fail". */
@@ -35,11 +25,27 @@ export interface InvalidRowOptions {
   rejectsDir?: string;
 }
 
+/** How CSV files are read. */
+export interface ReadOptions {
+  /** The character between fields; defaults to `,` (see lib/csv.ts). */
+  delimiter?: string;
+}
+
+/**
+ * How an import asks lib/csv.ts to read its file: in "skip" mode it keeps each
+ * record's raw text (for the rejects file) and the records with a problem of
+ * their own. The thread that feeds a worker reads with these too, before the
+ * worker has started (lib/worker_pool.ts).
+ */
+export function csvOptions(onInvalid: OnInvalid = "fail", delimiter?: string): ReadCsvOptions {
+  return onInvalid === "skip" ? { raw: true, keepInvalid: true, delimiter } : { delimiter };
+}
+
 /** Where `run` reads and writes. */
 export interface ImportOptions extends InvalidRowOptions {
   /** Folder holding customers.csv and products.csv. Defaults to `data`. */
   dataDir?: string;
-  /** The database location. Defaults to `data/hpnorton.db`. */
+  /** The database location. Defaults to `data/hpnorton`. */
   db?: string;
   /** Called with each file's full report (with `rejected`) once it committed. */
   onReport?: (report: ImportReport) => void;
@@ -51,7 +57,7 @@ export type ResolvedOptions =
   & Pick<ImportOptions, "onReport">;
 
 /** The default database location. */
-export const DEFAULT_DB = "data/hpnorton.db";
+export const DEFAULT_DB = "data/hpnorton";
 
 /** The default data folder. */
 export const DEFAULT_DATA_DIR = "data";

@@ -110,9 +110,17 @@ export function getTable(name: string): Table {
   return found;
 }
 
-/** The table whose columns are exactly `header` (in any order), if any. */
+/**
+ * The column a header field names: matched regardless of case and of spaces
+ * around it (`" User_ID "` names `user_id`), as spreadsheets often write them.
+ */
+export function headerName(field: string): string {
+  return field.trim().toLowerCase();
+}
+
+/** The table whose columns are exactly `header` (in any order, see {@linkcode headerName}), if any. */
 export function tableForHeader(header: readonly string[]): Table | undefined {
-  const names = new Set(header.map((h) => h.trim()));
+  const names = new Set(header.map(headerName));
   return TABLES.find((t) =>
     t.columns.length === names.size && t.columns.every((c) => names.has(c.name))
   );

@@ -17,7 +17,7 @@
  * @module
  */
 import type { ImportReport } from "./import_report.ts";
-import { type InvalidRowOptions, readOptions } from "./run_options.ts";
+import { csvOptions, type InvalidRowOptions, type ReadOptions } from "./run_options.ts";
 import type { TableName } from "./schema.ts";
 import type { ReadCsvOptions } from "./csv.ts";
 import { estimateRows } from "./estimate_rows.ts";
@@ -44,19 +44,19 @@ export type Answer = { ok: true } | { ok: false; message: string };
 /** The failed answers of `A`, and the one the pool makes of a worker's uncaught error. */
 export type Failed<A extends Answer> = Extract<A, { ok: false }> | { ok: false; message: string };
 
+/** Posts a message to one worker. */
+export type Post = (message: unknown, transfer?: Transferable[]) => void;
+
 /** Options for {@linkcode inWorkers}. */
 export interface PoolOptions<A extends Answer, Note> {
-  /**
-   * Called with the job's index and each note its worker posts before
-   * answering, and a function that posts a message back to that worker.
-   */
-  onNote?: (
-    job: number,
-    note: Note,
-    post: (message: unknown, transfer?: Transferable[]) => void,
-  ) => void;
   /** Called with each job's index and a function posting to its worker, once its request is posted. */
-  onStart?: (job: number, post: (message: unknown, transfer?: Transferable[]) => void) => void;
+  onStart?: (job: number, post: Post) => void;
+  /** Called with the job's index and each note its worker posts before answering. */
+  onNote?: (job: number, note: Note) => void;
+  /** Called with the job's index and its worker's answer as soon as it arrives. */
+  onAnswer?: (job: number, answer: A | Failed<A>) => void;
+  /** Asks every worker to stop, as a failure does, when aborted. */
+  signal?: AbortSignal;
   /** The error to throw for the first failure of a worker. */
   toError: (failure: Failed<A>) => Error;
   /**
@@ -86,33 +86,37 @@ export async function inWorkers<Request, A extends Answer, Note = never>(
 ): Promise<Extract<A, { ok: true }>[]> {
   const workers = requests.map(() => new Worker(url, { type: "module" }));
   const here = new AbortController();
+  const cancel = () => {
+    for (const worker of workers) worker.postMessage("cancel");
+    here.abort(options.signal?.reason);
+  };
   let failure: Error | undefined;
   const fail = (error: Error) => {
     if (failure !== undefined) return;
     failure = error;
-    for (const worker of workers) worker.postMessage("cancel");
-    here.abort(error);
+    cancel();
   };
+  options.signal?.addEventListener("abort", cancel, { once: true });
   try {
     const answers = requests.map((request, i) =>
       new Promise<A | Failed<A>>((resolve) => {
         const worker = workers[i];
-        const post = (message: unknown, transfer: Transferable[] = []) =>
-          worker.postMessage(message, transfer);
         worker.onmessage = (event: MessageEvent<A | Note>) => {
-          if (isAnswer(event.data)) resolve(event.data as A);
-          else options.onNote?.(i, event.data as Note, post);
+          if (!isAnswer(event.data)) return options.onNote?.(i, event.data as Note);
+          options.onAnswer?.(i, event.data as A);
+          resolve(event.data as A);
         };
         worker.onerror = (event: ErrorEvent) => {
           event.preventDefault();
           resolve({ ok: false, message: event.message });
         };
         worker.postMessage(request);
-        options.onStart?.(i, post);
+        options.onStart?.(i, (message, transfer = []) => worker.postMessage(message, transfer));
       })
     );
-    // On the first failure, ask the others to stop; then wait for every answer
-    // so that no transaction is left open when the workers are terminated.
+    // On the first failure or the caller's signal, ask every worker (and the
+    // calling thread's work) to stop; then wait for every answer so that no
+    // transaction is left open when the workers are terminated.
     for (const answer of answers) {
       answer.then((a) => {
         if (!a.ok) fail(options.toError(a as Failed<A>));
@@ -124,6 +128,7 @@ export async function inWorkers<Request, A extends Answer, Note = never>(
     if (failure !== undefined) throw failure;
     return settled as Extract<A, { ok: true }>[];
   } finally {
+    options.signal?.removeEventListener("abort", cancel);
     for (const worker of workers) worker.terminate();
   }
 }
@@ -141,16 +146,30 @@ export interface WorkerJob {
 }
 
 /** Options for {@linkcode importInWorkers}. */
-export interface WorkersOptions extends InvalidRowOptions {
+export interface WorkersOptions extends InvalidRowOptions, ReadOptions {
   /** The database location. */
   db: string;
   /** `performance.now()` at which the clock of each report's `seconds` starts. */
   since?: number;
   /** Called with the job's index and its data rows read so far, after each batch. */
   onProgress?: (job: number, rows: number) => void;
+  /** Called with the job's index and its report as soon as that job has committed. */
+  onImported?: (job: number, report: ImportReport) => void;
+  /** Cancels every worker (each rolls back unless it already committed). */
+  signal?: AbortSignal;
 }
 
-const IMPORT_WORKER_URL = new URL("./import_worker.ts", import.meta.url);
+/**
+ * The module each import worker runs: import_worker.ts beside this file, or,
+ * in the one-file bundle (dist/norton.js), the bundle itself, which names
+ * itself with {@linkcode useWorkerModule} (see tools/bundle_entry.ts).
+ */
+let importWorker = new URL("./import_worker.ts", import.meta.url);
+
+/** Makes every later import worker run the module at `url` instead of import_worker.ts. */
+export function useWorkerModule(url: URL): void {
+  importWorker = url;
+}
 
 /**
  * Imports a stage's jobs on two threads (see lib/parallel_plan.ts): a worker
@@ -163,7 +182,7 @@ export async function importInWorkers(
   options: WorkersOptions,
 ): Promise<ImportReport[]> {
   const since = options.since ?? performance.now();
-  const { onProgress } = options;
+  const { onProgress, onImported } = options;
   const plan = planParallel(
     await Promise.all(jobs.map(async (job) => ({
       rows: await estimateRows(job.path).catch(() => 0),
@@ -178,25 +197,30 @@ export async function importInWorkers(
     progress: onProgress !== undefined,
     onInvalid: options.onInvalid,
     rejectsDir: options.rejectsDir,
+    delimiter: options.delimiter,
     fed: plan.fed,
   };
   const reports: ImportReport[] = new Array(jobs.length);
   const here = jobs.flatMap((other, i) => i === plan.worker ? [] : [{ job: other, i }]);
-  // Sent from the start: the worker finds its first batches waiting when it has started.
   let feeder: Feeder | undefined;
   try {
     const [answer] = await inWorkers<WorkerRequest, WorkerReply, WorkerProgress | WorkerWants>(
-      IMPORT_WORKER_URL,
+      importWorker,
       [request],
       {
+        // Sent from the start: the worker finds its first batches waiting when it has started.
         onStart: (_, post) => {
-          if (plan.fed) feeder = new Feeder(post, job.path, readOptions(options.onInvalid));
+          if (!plan.fed) return;
+          feeder = new Feeder(post, job.path, csvOptions(options.onInvalid, options.delimiter));
         },
         onNote: (_, note) => {
           if ("progress" in note) onProgress?.(plan.worker, note.progress);
           else if ("took" in note) feeder?.took(note.took);
           else feeder?.stop();
         },
+        onAnswer: onImported &&
+          ((_, answer) => answer.ok && onImported(plan.worker, answer.report)),
+        signal: options.signal,
         toError: fromFailure,
         alongside: here.length === 0 ? undefined : async (signal) => {
           // Loaded only here: a stage of one file loads no import routine in this thread.
@@ -210,8 +234,10 @@ export async function importInWorkers(
                 signal,
                 onInvalid: options.onInvalid,
                 rejectsDir: options.rejectsDir,
+                delimiter: options.delimiter,
                 onProgress: onProgress && ((rows) => onProgress(i, rows)),
               });
+              onImported?.(i, reports[i]);
             }
           } finally {
             await store.close();
@@ -231,16 +257,12 @@ export async function importInWorkers(
 class Feeder {
   /** Settles when the file is closed. */
   readonly finished: Promise<void>;
-  #post: (message: WorkerFeed, transfer?: Transferable[]) => void;
+  #post: Post;
   #ahead = 0;
   #stopped = false;
   #wake: (() => void) | undefined;
 
-  constructor(
-    post: (message: WorkerFeed, transfer?: Transferable[]) => void,
-    path: string,
-    options: ReadCsvOptions,
-  ) {
+  constructor(post: Post, path: string, options: ReadCsvOptions) {
     this.#post = post;
     this.finished = this.#run(path, options);
   }

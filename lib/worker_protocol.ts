@@ -12,11 +12,11 @@
 import { ImportError } from "./import_error.ts";
 import type { ImportReport } from "./import_report.ts";
 import type { PackedBatch } from "./batch_transfer.ts";
-import type { InvalidRowOptions } from "./run_options.ts";
+import type { InvalidRowOptions, ReadOptions } from "./run_options.ts";
 import type { TableName } from "./schema.ts";
 
 /** What the worker is asked to import. */
-export interface WorkerRequest extends InvalidRowOptions {
+export interface WorkerRequest extends InvalidRowOptions, ReadOptions {
   /** The CSV file. */
   path: string;
   /** Its table. */

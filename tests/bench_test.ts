@@ -31,3 +31,21 @@ Deno.test("--mode auto switches to parallel at the crossover measured in bench/r
   // Two significant digits: the constant is a rounded reading of the measurement.
   assert.equal(PARALLEL_FROM_ROWS, roundCrossover(results.crossoverRows));
 });
+
+Deno.test("deno task bench writes aside, leaving the committed results alone unless --force", async () => {
+  const committed = ["bench/results.json", "docs/scaling.svg", "findings.txt"];
+  const before = await Promise.all(committed.map((path) => Deno.readTextFile(path)));
+  const output = await new Deno.Command("deno", {
+    args: ["task", "--quiet", "bench", "10", "--runs", "1", "--no-pg"],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const after = await Promise.all(committed.map((path) => Deno.readTextFile(path)));
+  assert.deepEqual(after, before);
+  const stdout = new TextDecoder().decode(output.stdout);
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  assert.match(stdout, /wrote \.bench-tmp\/results\.json, .*--force replaces them\)\n$/);
+  const aside = JSON.parse(await Deno.readTextFile(".bench-tmp/results.json")) as BenchResults;
+  assert.deepEqual(aside.sizes, [10]);
+});

@@ -9,22 +9,13 @@ import { PROGRESS_MIN_ROWS } from "../cli/progress.ts";
 import {
   countRows,
   datasetDir,
-  type DenoRun,
+  norton,
   runDeno,
   snapshot,
+  taskFlags,
   tempDir,
   writeFile,
 } from "./helpers.ts";
-
-function norton(...args: string[]): Promise<DenoRun> {
-  return runDeno([
-    "--allow-read",
-    "--allow-write=.test-tmp",
-    "--allow-run=deno",
-    "cli.ts",
-    ...args,
-  ]);
-}
 
 /** Imports the bundled data (customers, products, rentals) into a new database in `dir`. */
 async function bundledDb(dir: string): Promise<string> {
@@ -47,8 +38,20 @@ Deno.test("norton --version prints the version of deno.json", async () => {
   assert.equal(run.stdout.trim(), config.version);
 });
 
+/** Every command of norton's own (the forwarded ones print their script's usage). */
+const COMMANDS = [
+  "import",
+  "check",
+  "status",
+  "sql",
+  "export",
+  "products",
+  "rentals",
+  "generate",
+];
+
 Deno.test("norton COMMAND --help shows usage and an example for every command", async () => {
-  for (const command of ["import", "products", "rentals", "generate"]) {
+  for (const command of COMMANDS) {
     const run = await norton(command, "--help");
     assert.equal(run.code, 0, command);
     assert.match(run.stdout, new RegExp(`^Usage: norton ${command} `), command);
@@ -56,7 +59,7 @@ Deno.test("norton COMMAND --help shows usage and an example for every command", 
   }
   const top = await norton("--help");
   assert.equal(top.code, 0);
-  for (const command of ["import", "products", "rentals", "generate"]) {
+  for (const command of COMMANDS) {
     assert.match(top.stdout, new RegExp(`\\n  ${command} `));
   }
 });
@@ -81,7 +84,7 @@ Deno.test("norton refuses unknown flags and bad values with one line and exit co
   }
 });
 
-Deno.test("norton import prints an aligned table, one row per file", async () => {
+Deno.test("norton import prints an aligned table, one row per file, with its mode and own time", async () => {
   await using data = await datasetDir(12);
   await using dir = await tempDir();
   const db = `${dir.path}/t.db`;
@@ -93,13 +96,20 @@ Deno.test("norton import prints an aligned table, one row per file", async () =>
   const lines = run.stdout.trimEnd().split("\n");
   const width = customers.length;
   // Seconds vary; the rest, alignment included, must be exact.
-  const seconds = / {2}\d\.\d{3}( +\d+)$/;
+  const seconds = / {2}\d\.\d{3} s {2}( *)\d\.\d{3} s$/;
   assert.ok(lines.slice(1).every((line) => seconds.test(line)), run.stdout);
-  assert.deepEqual(lines.map((line) => line.replace(/\d\.\d{3}( +\d+)$/, "0.000$1")), [
-    `${"file".padEnd(width)}  table      processed  before  after  seconds  rejected`,
-    `${products.padEnd(width)}  products          12       0     12    0.000         0`,
-    `${customers}  customers         12       0     12    0.000         0`,
+  assert.deepEqual(lines.map((line) => line.replace(seconds, "  0.000 s  $10.000 s")), [
+    `${
+      "file".padEnd(width)
+    }  table      mode    processed  before  after  rejected     took  since start`,
+    `${
+      products.padEnd(width)
+    }  products   linear         12       0     12         0  0.000 s      0.000 s`,
+    `${customers}  customers  linear         12       0     12         0  0.000 s      0.000 s`,
   ]);
+  // Each file's own time is at most the time since the start, and the second started later.
+  const [first, second] = lines.slice(1).map((line) => line.match(/[\d.]+(?= s)/g)!.map(Number));
+  assert.ok(first[0] <= first[1] && second[0] <= second[1] - first[0] + 0.001, run.stdout);
 });
 
 Deno.test("norton import --json reports what the database holds, rentals last", async () => {
@@ -126,24 +136,51 @@ Deno.test("norton import --json reports what the database holds, rentals last", 
     for (const report of reports) {
       assert.equal(report.after, countRows(db, report.table));
       assert.equal(typeof report.seconds, "number");
+      assert.ok(report.took <= report.seconds);
+      assert.equal(report.mode, mode);
     }
     assert.deepEqual(reports[0].after, 21);
   }
   assert.equal(snapshot(db, "customers").find((row) => row[0] === "C000001")?.[1], "Changed");
 });
 
-Deno.test("norton import with no file imports the bundled customers and products", async () => {
+Deno.test("norton import with no file imports the bundled customers, products and rentals", async () => {
   await using dir = await tempDir();
-  const db = `${dir.path}/t.db`;
+  const db = `${dir.path}/db`;
   const run = await norton("import", "--db", db, "--json");
   assert.equal(run.code, 0, run.stderr);
   const reports = JSON.parse(run.stdout);
   assert.deepEqual(reports.map((r: { file: string }) => r.file), [
     "data/customers.csv",
     "data/products.csv",
+    "data/rentals.csv",
   ]);
   assert.equal(countRows(db, "customers"), 1000);
-  assert.equal(countRows(db, "rentals"), 0);
+  assert.equal(countRows(db, "rentals"), 1000);
+  // The location is a folder with one SQLite file per table, each opening to its table.
+  assert.deepEqual(
+    [...Deno.readDirSync(db)].map((e) => e.name).filter((n) => n.endsWith(".db")).sort(),
+    [
+      "customers.db",
+      "products.db",
+      "rentals.db",
+    ],
+  );
+
+  // Where there is no data/rentals.csv, the two others.
+  await Deno.mkdir(`${dir.path}/data`);
+  for (const name of ["customers.csv", "products.csv"]) {
+    await Deno.copyFile(`data/${name}`, `${dir.path}/data/${name}`);
+  }
+  const two = await runDeno(
+    [`--allow-read`, `--allow-write=.`, `${Deno.cwd()}/cli.ts`, "import", "--json"],
+    { cwd: dir.path },
+  );
+  assert.equal(two.code, 0, two.stderr);
+  assert.deepEqual(JSON.parse(two.stdout).map((r: { table: string }) => r.table), [
+    "customers",
+    "products",
+  ]);
 });
 
 Deno.test("norton import exits 1 with the file and line on a bad file, leaving its table unchanged", async () => {
@@ -287,4 +324,113 @@ Deno.test("norton import --rejects-dir writes the rejects file into that folder"
     assert.match(text, /P2,chair,office,-1/);
     await Deno.remove(`${rejects}/products.rejects.csv`);
   }
+});
+
+Deno.test("norton reads paths from where the user stands (INIT_CWD, set by deno task)", async () => {
+  await using dir = await tempDir();
+  await writeFile(dir.path, "x.csv", await Deno.readTextFile("data/products.csv"));
+  const run = await runDeno([
+    "--allow-read",
+    "--allow-write=.test-tmp",
+    "--allow-env=INIT_CWD",
+    "cli.ts",
+    "import",
+    "x.csv",
+    "--db",
+    "t.db",
+    "--json",
+  ], { env: { INIT_CWD: `${Deno.cwd()}/${dir.path}` } });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout)[0].file, `${dir.path}/x.csv`);
+  assert.equal(countRows(`${dir.path}/t.db`, "products"), 1000);
+  assert.ok(taskFlags("norton").includes("--allow-env=INIT_CWD"));
+});
+
+Deno.test("when norton may not write somewhere, it names a command that can, and that command works", async () => {
+  await using dir = await tempDir();
+  const out = `${Deno.cwd()}/${dir.path}/out`;
+  const run = await runDeno([
+    "--allow-read",
+    `--allow-write=${dir.path}/elsewhere`,
+    "cli.ts",
+    "generate",
+    "--rows",
+    "3",
+    "--out",
+    out,
+  ]);
+  assert.equal(run.code, 1);
+  const [, command] = /; write there, or run: deno run (.*)\n$/.exec(run.stderr) ?? [];
+  assert.equal(
+    run.stderr,
+    `Cannot write "${out}": "deno task norton" may write only under data/; write there, or run: ` +
+      `deno run ${command}\n`,
+  );
+  assert.equal(run.stderr.split("\n").length, 2);
+  const again = await runDeno(command.split(" "));
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(await Deno.readTextFile(`${out}/products.csv`).then((t) => t.split("\n").length), 5);
+});
+
+Deno.test("norton on postgres:// without the network permission names the command that has it", async () => {
+  const cases = [
+    ["postgres://root@127.0.0.1:5432/test", "deno task norton:pg"],
+    [
+      "postgres://root@127.0.0.1:5433/test",
+      "deno run --allow-read --allow-write=data '--allow-env=INIT_CWD,PG*' --allow-run=deno " +
+      "--allow-net=127.0.0.1:5433 cli.ts",
+    ],
+  ];
+  for (const [location, command] of cases) {
+    const run = await norton("import", "--mode", "parallel", "--db", location);
+    assert.equal(run.code, 1, location);
+    const host = new URL(location).host;
+    assert.equal(
+      run.stderr,
+      `Cannot open database "${location}": this process may not connect to ${host}; ` +
+        `run: ${command} import --mode parallel --db ${location}\n`,
+    );
+  }
+  assert.ok(taskFlags("norton:pg").includes("--allow-net=127.0.0.1:5432"));
+});
+
+Deno.test("norton generate refuses to replace CSV files (the bundled data) unless --force", async () => {
+  const bundled = await Deno.readTextFile("data/customers.csv");
+  const refused = await norton("generate", "--rows", "3", "--out", "data");
+  assert.equal(refused.code, 1);
+  assert.equal(
+    refused.stderr,
+    'Cannot write "data": it already holds customers.csv, products.csv, rentals.csv; ' +
+      "choose another folder, or add --force to replace them\n",
+  );
+  assert.equal(await Deno.readTextFile("data/customers.csv"), bundled);
+
+  await using dir = await tempDir();
+  await writeFile(dir.path, "products.csv", "mine\n");
+  const partly = await norton("generate", "--rows", "3", "--out", dir.path);
+  assert.equal(partly.code, 1);
+  assert.match(partly.stderr, /it already holds products\.csv;/);
+  assert.equal(await Deno.readTextFile(`${dir.path}/products.csv`), "mine\n");
+  const forced = await norton("generate", "--rows", "3", "--out", dir.path, "--force");
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.equal((await Deno.readTextFile(`${dir.path}/products.csv`)).split("\n").length, 5);
+});
+
+Deno.test("norton import --mode parallel lists the files in the plan's order, whichever commits first", async () => {
+  await using big = await datasetDir(20_000);
+  await using small = await datasetDir(10);
+  await using dir = await tempDir();
+  // The small products file commits long before the large customers file.
+  const files = [`${big.path}/customers.csv`, `${small.path}/products.csv`];
+  const run = await norton(
+    "import",
+    ...files,
+    "--mode",
+    "parallel",
+    "--db",
+    `${dir.path}/db`,
+    "--json",
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout).map((r: { file: string }) => r.file), files);
 });

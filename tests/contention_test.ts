@@ -184,9 +184,9 @@ Deno.test("contention main() rejects a bad flag with exit code 2 and the usage",
 });
 
 Deno.test("contention main() refuses a --db that is not a postgres:// location", async () => {
-  const { code, stderr } = await mainErrors(["--db", "data/hpnorton.db"]);
+  const { code, stderr } = await mainErrors(["--db", "data/hpnorton"]);
   assert.equal(code, 2);
-  assert.match(stderr, /^Invalid --db "data\/hpnorton.db": expected a postgres:\/\/ location/);
+  assert.match(stderr, /^Invalid --db "data\/hpnorton": expected a postgres:\/\/ location/);
 });
 
 Deno.test("contention.ts prints both designs, then the verdict, and exits 0 with the task's permissions", async () => {

@@ -348,3 +348,18 @@ Deno.test("readCsv() refuses an invalid file at its first bad line, with the exa
     await assert.rejects(read(dir.path), /is a directory/);
   });
 });
+
+Deno.test("readCsv() with a delimiter splits on it, and keeps it inside quotes and its checks", async () => {
+  await using dir = await tempDir();
+  const path = await writeFile(dir.path, "semi.csv", 'a;b\n1,5;"x; y"\n2;"q""r"\n');
+  const records: string[][] = [];
+  for await (const batch of readCsv(path, { delimiter: ";" })) records.push(...batch.records);
+  assert.deepEqual(records, [["a", "b"], ["1,5", "x; y"], ["2", 'q"r']]);
+  const stray = await writeFile(dir.path, "stray.csv", 'a;b\n1;x"y\n');
+  await assert.rejects(async () => {
+    for await (const _ of readCsv(stray, { delimiter: ";" })) { /* read to the end */ }
+  }, /line 2 has a quote inside unquoted field 2/);
+  await assert.rejects(async () => {
+    for await (const _ of readCsv(path, { delimiter: '"' })) { /* refused before reading */ }
+  }, /Invalid delimiter/);
+});

@@ -5,9 +5,10 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
+import config from "../deno.json" with { type: "json" };
 import { generateDataset } from "../lib/generate.ts";
 import { quoteIdent, type TableName } from "../lib/schema.ts";
-import { tableFile } from "../lib/store/sqlite.ts";
+import { tableFile } from "../lib/store/open.ts";
 import { digestTable } from "../tools/table_digest.ts";
 
 /** The folder every test's temporary files live under (git-ignored). */
@@ -80,18 +81,81 @@ export interface DenoRun {
   stderr: string;
 }
 
-/** Runs `deno run --no-prompt ...args` in a child process (needs --allow-run=deno). */
-export async function runDeno(args: string[]): Promise<DenoRun> {
-  const output = await new Deno.Command("deno", {
+/** Options for {@linkcode spawnDeno} and {@linkcode runDeno}. */
+export interface SpawnOptions {
+  /** Kills the child when aborted (a guard against a child that would hang). */
+  signal?: AbortSignal;
+  /** Environment variables to add (NO_COLOR=1 is always set). */
+  env?: Record<string, string>;
+  /** The child's working folder (default: this process's). */
+  cwd?: string;
+}
+
+/** Starts `deno run --no-prompt ...args` in a child process with piped output (needs --allow-run=deno). */
+export function spawnDeno(args: string[], options: SpawnOptions = {}): Deno.ChildProcess {
+  return new Deno.Command("deno", {
     args: ["run", "--no-prompt", ...args],
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
     stdout: "piped",
     stderr: "piped",
-  }).output();
+    signal: options.signal,
+    cwd: options.cwd,
+  }).spawn();
+}
+
+/** What `child` did, once it has ended. */
+export async function ended(child: Deno.ChildProcess): Promise<DenoRun> {
+  const output = await child.output();
   const text = new TextDecoder();
   return {
     code: output.code,
     stdout: text.decode(output.stdout),
     stderr: text.decode(output.stderr),
   };
+}
+
+/**
+ * Runs `norton` (cli.ts) in a child process with its task's permissions, its
+ * writes scoped to .test-tmp instead of data/.
+ */
+export function norton(...args: string[]): Promise<DenoRun> {
+  return runDeno([
+    "--allow-read",
+    "--allow-write=.test-tmp",
+    "--allow-run=deno",
+    "cli.ts",
+    ...args,
+  ]);
+}
+
+/**
+ * Runs `norton ARGS --db LOCATION`, with PostgreSQL's permissions (as `deno
+ * task norton:pg` grants them) when the location is a server's.
+ */
+export function nortonAt(location: string, ...args: string[]): Promise<DenoRun> {
+  const server = /^postgres(ql)?:/.test(location)
+    ? ["--allow-env=PG*", `--allow-net=${new URL(location).host}`]
+    : [];
+  return runDeno([
+    "--allow-read",
+    "--allow-write=.test-tmp",
+    "--allow-run=deno",
+    ...server,
+    "cli.ts",
+    ...args,
+    "--db",
+    location,
+  ]);
+}
+
+/** Runs `deno run --no-prompt ...args` in a child process (needs --allow-run=deno). */
+export function runDeno(args: string[], options: SpawnOptions = {}): Promise<DenoRun> {
+  return ended(spawnDeno(args, options));
+}
+
+/** The flags of a deno.json task, e.g. ["--allow-read", "--allow-write=data"]. */
+export function taskFlags(name: string): string[] {
+  const task = (config.tasks as Record<string, string | { command: string }>)[name];
+  return (typeof task === "string" ? task : task.command).split(" ")
+    .filter((word) => word.startsWith("-"));
 }

@@ -214,7 +214,7 @@ Deno.test("a write that SQLite itself refuses names the table's database file an
         await writer.upsert([["P1", "desk", "office", 1]]);
         await writer.upsert([["P2", "desk", "office", "many"]]);
       }),
-      /^Error: Cannot write to database ".*t\.products\.db": cannot store TEXT value in INTEGER column/,
+      /^Error: Cannot write to database ".*t\.db\/products\.db": cannot store TEXT value in INTEGER column/,
     );
     assert.equal(await store.count(products), 0);
   } finally {

@@ -3,7 +3,7 @@ import { basename, dirname, join } from "../lib/paths.ts";
 import { rejectsFolder } from "../lib/store/open.ts";
 
 Deno.test("dirname(), basename() and join() agree with POSIX paths", () => {
-  assert.equal(dirname("data/hpnorton.db"), "data");
+  assert.equal(dirname("data/hpnorton"), "data");
   assert.equal(dirname("hpnorton.db"), ".");
   assert.equal(dirname("/hpnorton.db"), "/");
   assert.equal(dirname("/a/b/c.csv"), "/a/b");
@@ -14,6 +14,6 @@ Deno.test("dirname(), basename() and join() agree with POSIX paths", () => {
 });
 
 Deno.test("rejectsFolder() is the database file's folder, or the current folder for a server URL", () => {
-  assert.equal(rejectsFolder("data/hpnorton.db"), "data");
+  assert.equal(rejectsFolder("data/hpnorton"), "data");
   assert.equal(rejectsFolder("postgres://root@127.0.0.1:5432/test?schema=x"), ".");
 });

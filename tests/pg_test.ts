@@ -13,7 +13,7 @@ import { runPgContention } from "../contention/postgres.ts";
 import { parsePgLocation } from "../lib/store/postgres.ts";
 import { getTable } from "../lib/schema.ts";
 import { openStore } from "../lib/store/open.ts";
-import { datasetDir, runDeno, snapshot, tempDir, writeFile } from "./helpers.ts";
+import { datasetDir, nortonAt, snapshot, tempDir, writeFile } from "./helpers.ts";
 import { NO_PG, PG_URL, pgSchema, pgSnapshot, writeSlice } from "./pg_helpers.ts";
 
 // The store: locations, tables, values, bad input, queries.
@@ -425,17 +425,7 @@ Deno.test({
   ignore: NO_PG,
   async fn() {
     await using pg = pgSchema();
-    const norton = (...args: string[]) =>
-      runDeno([
-        "--allow-read",
-        "--allow-env=PG*",
-        `--allow-net=${new URL(PG_URL!).host}`,
-        "cli.ts",
-        ...args,
-        "--db",
-        pg.location,
-        "--json",
-      ]);
+    const norton = (...args: string[]) => nortonAt(pg.location, ...args, "--json");
     const imported = await norton("import", "data/products.csv");
     assert.equal(imported.code, 0, imported.stderr);
     const products = await norton("products");

@@ -6,17 +6,19 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { tableFile } from "../lib/store/sqlite.ts";
-import { checksum, datasetDir, runDeno, tempDir, writeFile } from "./helpers.ts";
+import { tableFile } from "../lib/store/open.ts";
+import {
+  checksum,
+  datasetDir,
+  runDeno,
+  spawnDeno,
+  taskFlags,
+  tempDir,
+  writeFile,
+} from "./helpers.ts";
 
 const SCRIPTS = ["linear.ts", "parallel.ts"];
 const P = "product_id,description,product_type,quantity_available\n";
-
-/** The flags of a deno.json task, e.g. ["--allow-read", "--allow-write=data"]. */
-async function taskFlags(name: string): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile("deno.json"));
-  return (config.tasks[name] as string).split(" ").filter((word) => word.startsWith("-"));
-}
 
 for (const script of SCRIPTS) {
   Deno.test(`${script} exits 1 with the one-line message of a bad row and no stack trace`, async () => {
@@ -158,7 +160,7 @@ Deno.test("an import into a folder that does not exist fails in one line and cre
   assert.match(
     run.stderr,
     new RegExp(
-      `^Cannot open database ".*/missing/t\\.(customers|products)\\.db": the folder ".*/missing" does not exist\n$`,
+      `^Cannot open database ".*/missing/t\\.db/(customers|products)\\.db": the folder ".*/missing" does not exist\n$`,
     ),
   );
   assert.deepEqual([...Deno.readDirSync(dir.path)], []);
@@ -168,7 +170,7 @@ Deno.test("linear and parallel tasks need no network, subprocess or environment 
   await using data = await datasetDir(20);
   await using dir = await tempDir();
   for (const script of SCRIPTS) {
-    const flags = await taskFlags(script.replace(".ts", ""));
+    const flags = taskFlags(script.replace(".ts", ""));
     assert.deepEqual(flags, ["--allow-read", "--allow-write=data"], script);
     // The task's own flags, with the write scope moved from data/ to a temporary folder.
     const run = await runDeno([
@@ -190,5 +192,71 @@ Deno.test("linear and parallel tasks need no network, subprocess or environment 
       [20, 0, 20],
       [20, 0, 20],
     ]);
+  }
+});
+
+Deno.test("a PostgreSQL server outside --allow-net fails in one line naming the flag to add", async () => {
+  const location = "postgres://root@127.0.0.1:5433/test";
+  for (const script of SCRIPTS) {
+    const run = await runDeno([
+      "--allow-read",
+      "--allow-env=PG*",
+      "--allow-net=127.0.0.1:5432",
+      script,
+      "--db",
+      location,
+    ]);
+    assert.equal(run.code, 1, script);
+    assert.equal(
+      run.stderr,
+      `Cannot open database "${location}": this process may not connect to 127.0.0.1:5433 ` +
+        "(add --allow-net=127.0.0.1:5433 to the deno run command, or to the task's " +
+        "--allow-net in deno.json)\n",
+      script,
+    );
+  }
+});
+
+Deno.test("a postgres:// address that answers but is not PostgreSQL fails in one line, without reconnecting", async () => {
+  for (const behaviour of ["garbage", "close"]) {
+    const server = spawnDeno(["--allow-net=127.0.0.1", "tools/not_postgres.ts", behaviour]);
+    const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let printed = "";
+    while (!printed.includes("\n")) printed += (await reader.read()).value;
+    const port = printed.split("\n")[0];
+    const location = `postgres://root@127.0.0.1:${port}/test`;
+    try {
+      for (const script of [...SCRIPTS, "cli.ts"]) {
+        const args = script === "cli.ts" ? ["products"] : [];
+        const run = await runDeno([
+          "--allow-read",
+          "--allow-env=PG*",
+          `--allow-net=127.0.0.1:${port}`,
+          script,
+          ...args,
+          "--db",
+          location,
+        ], { signal: AbortSignal.timeout(30_000) }); // it used to hang: fail instead
+        assert.equal(run.code, 1, `${behaviour} ${script}`);
+        assert.equal(
+          run.stderr,
+          `Cannot open database "${location}": the server at 127.0.0.1:${port} ${
+            behaviour === "garbage"
+              ? "does not answer as PostgreSQL"
+              : "closed the connection without answering"
+          }\n`,
+          `${behaviour} ${script}`,
+        );
+      }
+    } finally {
+      server.kill();
+      await server.status;
+    }
+    // One connection per store (parallel.ts opens one per worker), no retry loop.
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      printed += chunk.value;
+    }
+    const connections = printed.split("\n").filter((line) => line === "connection").length;
+    assert.ok(connections <= 4, `${behaviour}: ${connections} connections`);
   }
 });

@@ -5,8 +5,8 @@
  *
  * `deno compile` joins the program to Deno's runtime, `denort`, which it
  * downloads from dl.deno.land unless `DENORT_BIN` names a local copy. Where
- * that download is impossible, this script says so and how to supply one,
- * and exits 1.
+ * that download is impossible, this script says so in one line, with what
+ * works instead (`deno task bundle`, or supplying a denort), and exits 1.
  *
  * @module
  */
@@ -19,6 +19,7 @@ const COMPILE_ARGS = [
   "compile",
   "--allow-read",
   "--allow-write=data",
+  "--allow-env=INIT_CWD",
   "--allow-run=deno",
   "--include",
   "lib/import_worker.ts",
@@ -49,11 +50,10 @@ async function compile(): Promise<number> {
   ) {
     const zip = `denort-${Deno.build.target}.zip`;
     console.error(
-      `Cannot compile "${OUTPUT}": deno compile could not download Deno's runtime (denort) ` +
-        `for Deno ${Deno.version.deno} from dl.deno.land.\n` +
-        `Supply one: on a machine that can reach dl.deno.land, download ` +
-        `https://dl.deno.land/release/v${Deno.version.deno}/${zip}, unzip it, copy denort here ` +
-        `and run: DENORT_BIN=/path/to/denort deno task compile`,
+      `Cannot compile "${OUTPUT}": deno compile could not download Deno's runtime (denort ` +
+        `${Deno.version.deno}) from dl.deno.land; "deno task bundle" builds dist/norton.js for ` +
+        `machines with Deno, or fetch https://dl.deno.land/release/v${Deno.version.deno}/${zip} ` +
+        `where you can, unzip it and run: DENORT_BIN=/path/to/denort deno task compile`,
     );
   } else {
     await Deno.stderr.write(output.stderr);

@@ -18,7 +18,7 @@ import { wholeNumber } from "../cli/whole_number.ts";
 import { parseArgs } from "node:util";
 import { generateDataset } from "../lib/generate.ts";
 import { MAIN_FILES } from "../lib/run_options.ts";
-import { tableFile } from "../lib/store/sqlite.ts";
+import { tableFile } from "../lib/store/open.ts";
 import { digestTable, integrityCheck } from "./table_digest.ts";
 import * as linear from "../linear.ts";
 
@@ -58,11 +58,12 @@ export async function crashDrill(dir: string, options: CrashOptions = {}): Promi
   await Deno.mkdir(dir, { recursive: true });
   await generateDataset(`${dir}/new`, { rows, seed: 42 });
   await generateDataset(`${dir}/old`, { rows: Math.floor(rows * 3 / 4), seed: 7 });
-  const pristine = `${dir}/old.db`;
+  const pristine = `${dir}/old-db`;
   await linear.run({ dataDir: `${dir}/old`, db: pristine });
   const old = digests(pristine);
 
-  const db = `${dir}/crash.db`;
+  const db = `${dir}/crash-db`;
+  Deno.mkdirSync(db, { recursive: true });
   const child = (): Deno.ChildProcess => {
     for (const table of MAIN_FILES) {
       Deno.copyFileSync(tableFile(pristine, table), tableFile(db, table));

@@ -29,6 +29,13 @@ function reason(path: string, error: unknown): string {
     return "this process may not write there (the task's --allow-write does not cover it)";
   }
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  // Creating the store's folder failed: a file has its name, or its parent is missing.
+  if (error instanceof Deno.errors.AlreadyExists) {
+    return `"${dirname(path)}" is a file: a SQLite location is a folder, one file per table`;
+  }
+  if (error instanceof Deno.errors.NotFound) {
+    return `the folder "${dirname(dirname(path))}" does not exist`;
+  }
   const message = error instanceof Error ? error.message : String(error);
   if (/unable to open database file/.test(message)) {
     const folder = dirname(path);

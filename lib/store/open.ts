@@ -3,9 +3,12 @@
  * serves it, and which folder holds the rejects files of its imports.
  *
  * `postgres://…` or `postgresql://…` is a PostgreSQL database (postgres.ts);
- * anything else is a SQLite path (sqlite.ts). Each engine is loaded only when a
- * location asks for it, so a thread that only reports results (parallel.ts's
- * main thread) loads neither node:sqlite nor the PostgreSQL driver.
+ * anything else is a SQLite folder (sqlite.ts) holding one database file per
+ * table, named after it: `data/hpnorton` means `data/hpnorton/customers.db`,
+ * `data/hpnorton/products.db` and `data/hpnorton/rentals.db` (see
+ * {@linkcode tableFile}). Each engine is loaded only when a location asks for
+ * it, so a thread that only reports results (parallel.ts's main thread) loads
+ * neither node:sqlite nor the PostgreSQL driver.
  *
  * Adding an engine is one new file in this folder implementing
  * {@linkcode Store}, plus one line in {@linkcode ENGINES}.
@@ -13,14 +16,15 @@
  * @example
  * ```ts
  * import { openStore } from "./open.ts";
- * const store = await openStore("data/hpnorton.db");
+ * const store = await openStore("data/hpnorton");
  * console.log(await store.hasTable((await import("../schema.ts")).getTable("customers")));
  * await store.close();
  * ```
  *
  * @module
  */
-import { dirname } from "../paths.ts";
+import { dirname, join } from "../paths.ts";
+import type { TableName } from "../schema.ts";
 import type { Store } from "./store.ts";
 
 /** An engine: the locations it serves and how it opens one. */
@@ -42,7 +46,11 @@ const ENGINES: readonly Engine[] = [
   },
   {
     serves: () => true,
-    open: async (location) => new (await import("./sqlite.ts")).SqliteStore(location),
+    open: async (location) =>
+      new (await import("./sqlite.ts")).SqliteStore(
+        location,
+        (table) => tableFile(location, table),
+      ),
     server: false,
   },
 ];
@@ -62,8 +70,20 @@ export function isServerLocation(location: string): boolean {
 }
 
 /**
+ * The SQLite file that holds `table` in the SQLite store at `location`, a
+ * folder. One file per table, rather than one file for all: SQLite allows one
+ * writer per file, so imports of different tables write truly in parallel
+ * (measured in bench/, reasoned in findings.txt). A folder, rather than files
+ * named from the location (`hpnorton.customers.db` …): the location a user is
+ * told about exists, and `sqlite3 data/hpnorton/customers.db` opens the data.
+ */
+export function tableFile(location: string, table: TableName): string {
+  return join(location, `${table}.db`);
+}
+
+/**
  * The folder where imports into `location` write their rejects files by
- * default: beside the database files, or the current folder for a server.
+ * default: beside the database folder, or the current folder for a server.
  */
 export function rejectsFolder(location: string): string {
   return isServerLocation(location) ? "." : dirname(location);

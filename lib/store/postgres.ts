@@ -23,11 +23,20 @@
  *
  * @module
  */
-import { connect } from "node:net";
 import { finished } from "node:stream/promises";
 import postgres from "postgres";
 import { getTable, quoteIdent, type Reference, type Table, TABLES } from "../schema.ts";
-import type { Customer, Product, Store, Value, Writer } from "./store.ts";
+import { watchedSockets } from "./pg_socket.ts";
+import type {
+  Customer,
+  ImportRecord,
+  Product,
+  QueryResult,
+  Store,
+  TableInfo,
+  Value,
+  Writer,
+} from "./store.ts";
 
 type Sql = postgres.Sql;
 type Transaction = postgres.TransactionSql;
@@ -66,6 +75,24 @@ export function parsePgLocation(location: string): PgTarget {
   return { url: url.href, schema };
 }
 
+/**
+ * Throws one line naming the flag to add when Deno may not connect to the
+ * server. Without it, the driver's connect fails inside a socket callback,
+ * where nothing can catch it: an uncaught NotCapable with a stack trace.
+ */
+function checkNetPermission(location: string, url: string): void {
+  const { hostname, port } = new URL(url);
+  const host = `${hostname}:${port || "5432"}`;
+  const descriptor = { name: "net", host } as const;
+  // request, not query: on a terminal it asks, as the connect itself would.
+  if (Deno.permissions.querySync(descriptor).state === "granted") return;
+  if (Deno.permissions.requestSync(descriptor).state === "granted") return;
+  throw new Error(
+    `Cannot open database "${shown(location)}": this process may not connect to ${host} ` +
+      `(add --allow-net=${host} to the deno run command, or to the task's --allow-net in deno.json)`,
+  );
+}
+
 const SQL_TYPES: Record<Table["columns"][number]["type"], string> = {
   TEXT: "text",
   INTEGER: "bigint",
@@ -73,6 +100,12 @@ const SQL_TYPES: Record<Table["columns"][number]["type"], string> = {
 
 /** SQLSTATEs of a concurrent CREATE … IF NOT EXISTS that lost the race. */
 const CREATE_RACE = new Set(["23505", "42P06", "42P07"]);
+
+/** A bigint as a number when it fits exactly, else left as the driver's text. */
+function wholeNumber(value: unknown): unknown {
+  const number = Number(value);
+  return Number.isSafeInteger(number) ? number : value;
+}
 
 /** Escapes a value for COPY's text format (tab-separated, backslash escapes). */
 function copyField(value: Value): string {
@@ -87,26 +120,26 @@ const COPY_ESCAPES: Record<string, string> = {
   "\r": "\\r",
 };
 
-/** The driver's socket: TCP to the first host, with Nagle's algorithm off. */
-function noDelaySocket(options: { host: string[]; port: number[] }) {
-  const socket = connect(options.port[0], options.host[0]);
-  socket.setNoDelay(true);
-  return socket;
-}
-
 /**
  * Driver options. The driver leaves Nagle's algorithm on, and under Deno each
  * small message (a COPY's end, a short query) then waits for the server's
  * delayed ACK: measured, 20 one-row COPYs took 1.7 s, and 18 ms with it off.
  * `socket` is a documented option that the driver's types do not declare,
- * hence the variable rather than a literal. With it, the driver's fail-over
+ * hence Object.assign rather than a literal. With it, the driver's fail-over
  * between several hosts in one URL and Unix-socket paths are not available.
+ * A server answers a connection in milliseconds: 5 seconds without an answer
+ * is an address where no PostgreSQL listens.
  */
-const DRIVER_OPTIONS: postgres.Options<Record<string, never>> = Object.assign(
-  // Notices ("relation already exists, skipping") are expected, not news.
-  { max: 4, onnotice: () => {} },
-  { socket: noDelaySocket },
-);
+function driverOptions(): postgres.Options<Record<string, never>> {
+  return Object.assign(
+    // Notices ("relation already exists, skipping") are expected, not news.
+    { max: 4, onnotice: () => {}, connect_timeout: CONNECT_TIMEOUT_S },
+    { socket: watchedSockets() },
+  );
+}
+
+/** Seconds to wait for a server's answer when connecting. */
+const CONNECT_TIMEOUT_S = 5;
 
 /** An open write transaction on one table and the rows staged in it. */
 interface OpenWrite {
@@ -114,28 +147,44 @@ interface OpenWrite {
   staged: number;
 }
 
+/** The PostgreSQL type of a bigint column, whose values the driver gives as text. */
+const INT8 = 20;
+
+/** Driver option: the extended query protocol even without parameters. */
+const EXTENDED = { simple: false };
+
+/** Rows per batch of {@linkcode PgStore.readRows}. */
+const READ_BATCH = 1024;
+
 /** A store in one PostgreSQL database (and optionally one schema of it). */
 export class PgStore implements Store {
   readonly location: string;
   #sql: Sql;
+  #schema: string | undefined;
   #prefix: string;
 
   private constructor(location: string, sql: Sql, schema: string | undefined) {
     this.location = location;
     this.#sql = sql;
+    this.#schema = schema;
     this.#prefix = schema === undefined ? "" : `${quoteIdent(schema)}.`;
   }
 
   /** Connects to the database at `location` and creates the schema and tables if missing. */
   static async open(location: string): Promise<PgStore> {
     const { url, schema } = parsePgLocation(location);
-    const sql = postgres(url, DRIVER_OPTIONS);
+    checkNetPermission(location, url);
+    const sql = postgres(url, driverOptions());
     const store = new PgStore(location, sql, schema);
     try {
       await store.#create(schema);
     } catch (error) {
       await sql.end({ timeout: 0 });
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = (error as { code?: string }).code === "CONNECT_TIMEOUT"
+        ? `no answer from the server within ${CONNECT_TIMEOUT_S} seconds`
+        : error instanceof Error
+        ? error.message
+        : String(error);
       throw new Error(`Cannot open database "${shown(location)}": ${reason}`, { cause: error });
     }
     return store;
@@ -148,6 +197,12 @@ export class PgStore implements Store {
       );
       return `CREATE TABLE IF NOT EXISTS ${this.#name(table)} (${columns.join(", ")})`;
     });
+    // The import log: one row per committed import, written in its transaction.
+    statements.push(
+      `CREATE TABLE IF NOT EXISTS ${this.#prefix}"import_log" ("table_name" text NOT NULL, ` +
+        `"at" text NOT NULL, "file" text NOT NULL, "processed" bigint NOT NULL, ` +
+        `"rejected" bigint NOT NULL, "seconds" double precision NOT NULL)`,
+    );
     if (schema !== undefined) {
       statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     }
@@ -229,18 +284,99 @@ export class PgStore implements Store {
         await this.#flush(table, open);
         return await this.#count(open.tx, table);
       },
-      missing: async (reference: Reference, keys: string[]) => {
-        const target = getTable(reference.table);
-        const found = await open.tx.unsafe(
-          `SELECT ${quoteIdent(target.key)} AS k FROM ${this.#name(target)} WHERE ${
-            quoteIdent(target.key)
-          } = ANY($1)`,
-          [keys],
+      missing: (reference: Reference, keys: string[]) => this.#absent(open.tx, reference, keys),
+      record: async (record: ImportRecord) => {
+        await open.tx.unsafe(
+          `INSERT INTO ${this.#prefix}"import_log" ` +
+            `("table_name", "at", "file", "processed", "rejected", "seconds") ` +
+            `VALUES ($1, $2, $3, $4, $5, $6)`,
+          [table.name, record.at, record.file, record.processed, record.rejected, record.seconds],
         );
-        const present = new Set(found.map((row) => row.k as string));
-        return keys.filter((key) => !present.has(key));
       },
     };
+  }
+
+  /** The keys among `keys` with no row in the referenced table, as `sql` sees it. */
+  async #absent(sql: Sql | Transaction, reference: Reference, keys: string[]): Promise<string[]> {
+    const target = getTable(reference.table);
+    const found = await sql.unsafe(
+      `SELECT ${quoteIdent(target.key)} AS k FROM ${this.#name(target)} WHERE ${
+        quoteIdent(target.key)
+      } = ANY($1)`,
+      [keys],
+    );
+    const present = new Set(found.map((row) => row.k as string));
+    return keys.filter((key) => !present.has(key));
+  }
+
+  missing(reference: Reference, keys: string[]): Promise<string[]> {
+    return this.#absent(this.#sql, reference, keys);
+  }
+
+  async lastImport(table: Table): Promise<ImportRecord | undefined> {
+    const [row] = await this.#sql.unsafe(
+      `SELECT "at", "file", "processed", "rejected", "seconds" FROM ${this.#prefix}"import_log" ` +
+        `WHERE "table_name" = $1 ORDER BY "at" DESC LIMIT 1`,
+      [table.name],
+    );
+    if (row === undefined) return undefined;
+    return {
+      at: row.at,
+      file: row.file,
+      processed: Number(row.processed),
+      rejected: Number(row.rejected),
+      seconds: row.seconds,
+    };
+  }
+
+  async tableInfo(table: Table): Promise<TableInfo> {
+    const [row] = await this.#sql.unsafe(
+      `SELECT current_database() AS db, current_schema() AS schema, ` +
+        `pg_total_relation_size($1::regclass) AS bytes`,
+      [this.#name(table)],
+    );
+    const schema = this.#schema ?? row.schema;
+    return { where: `${row.db}.${schema}.${table.name}`, bytes: Number(row.bytes) };
+  }
+
+  async query(text: string): Promise<QueryResult> {
+    try {
+      return await this.#sql.begin("read only", async (tx) => {
+        if (this.#schema !== undefined) {
+          await tx.unsafe(`SET LOCAL search_path TO ${quoteIdent(this.#schema)}`);
+        }
+        // The extended protocol, as with parameters, runs one statement only
+        // (the driver's `simple` option, which its types do not declare).
+        const result = await tx.unsafe(text, [], Object.assign({ prepare: false }, EXTENDED));
+        const columns = result.columns ?? [];
+        const whole = columns.filter((column) => column.type === INT8).map((c) => c.name);
+        const rows = result.map((row) => {
+          for (const name of whole) if (row[name] !== null) row[name] = wholeNumber(row[name]);
+          return row;
+        });
+        return { columns: columns.map((column) => column.name), rows };
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const reason = code === "25006"
+        ? "it would write, and norton sql only reads"
+        : code === "42601" && /multiple commands/.test((error as Error).message)
+        ? "it holds more than one statement: run them one at a time"
+        : (error as Error).message;
+      throw new Error(`Cannot run the query: ${reason}`, { cause: error });
+    }
+  }
+
+  async *readRows(table: Table): AsyncIterable<Value[][]> {
+    const whole = table.columns.map((column) => column.type === "INTEGER");
+    const cursor = this.#sql.unsafe(
+      `SELECT ${table.columns.map((c) => quoteIdent(c.name)).join(", ")} FROM ${
+        this.#name(table)
+      } ORDER BY ${quoteIdent(table.key)} COLLATE "C"`,
+    ).values().cursor(READ_BATCH);
+    for await (const rows of cursor) {
+      yield rows.map((row: Value[]) => row.map((value, c) => whole[c] ? Number(value) : value));
+    }
   }
 
   /** Moves the staged rows into the table, locking its rows in key order. */

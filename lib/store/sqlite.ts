@@ -3,22 +3,37 @@
  * every import and query into SQLite are here (the contention demonstration and
  * the benchmark's references set up their own, on purpose).
  *
- * Layout: each table lives in a database file of its own, named from the
- * location (`data/hpnorton.db` means `data/hpnorton.customers.db`,
- * `data/hpnorton.products.db` and `data/hpnorton.rentals.db`). SQLite allows one
- * writer per file, so imports of different tables write truly in parallel and
- * never wait for each other (measured in bench/, reasoned in findings.txt).
- * Each file has its own connection. The files are not ATTACHed: `BEGIN
- * IMMEDIATE` would then lock every attached file, and Deno disables ATTACH for
- * processes whose file permissions are scoped. The queries that span tables
- * (renters of a product) read each table's file in turn instead.
+ * Layout: each table lives in a database file of its own, which the caller
+ * names (open.ts: `data/hpnorton/customers.db` …); the store creates the
+ * file's folder when it first writes. SQLite allows one writer per file, so
+ * imports of different tables write truly in parallel and never wait for each
+ * other (measured in bench/, reasoned in findings.txt). Each file has its own
+ * connection. The files are not ATTACHed: `BEGIN IMMEDIATE` would then lock
+ * every attached file, and Deno disables ATTACH for processes whose file
+ * permissions are scoped. The queries that span tables (renters of a product)
+ * read each table's file in turn instead; `query` (sqlite_query.ts) brings the
+ * tables a statement names into one read-only connection.
+ *
+ * Each file also holds the table's import log (`import_log`): one row per
+ * committed import, written in the import's own transaction.
  *
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { databaseError } from "./database_error.ts";
+import { dirname } from "../paths.ts";
 import { getTable, quoteIdent, type Reference, type Table, type TableName } from "../schema.ts";
-import type { Customer, Product, Store, Value, Writer } from "./store.ts";
+import type {
+  Customer,
+  ImportRecord,
+  Product,
+  QueryResult,
+  Store,
+  TableInfo,
+  Value,
+  Writer,
+} from "./store.ts";
+import { namedTables, queryTables } from "./sqlite_query.ts";
 
 /**
  * How long a writer waits for another writer's lock before SQLITE_BUSY. An
@@ -30,12 +45,6 @@ export const BUSY_TIMEOUT_MS = 60_000;
 /** Rows per multi-row INSERT statement (measured: see bench/). */
 export const ROWS_PER_STATEMENT = 16;
 
-/** The database file that holds `table` for the store at `location`. */
-export function tableFile(location: string, table: TableName): string {
-  const match = /^(.*?)(\.(?:db|sqlite3?))?$/.exec(location)!;
-  return `${match[1]}.${table}${match[2] ?? ".db"}`;
-}
-
 /** The CREATE TABLE statement of `table` (also used by the benchmark's sqlite3 reference). */
 export function createSql(table: Table): string {
   const columns = table.columns.map((c, i) =>
@@ -45,6 +54,14 @@ export function createSql(table: Table): string {
     columns.join(", ")
   }) STRICT, WITHOUT ROWID`;
 }
+
+/** The import log kept in every table's file (see the module comment). */
+const IMPORT_LOG_SQL = `CREATE TABLE IF NOT EXISTS "import_log" (` +
+  `"at" TEXT NOT NULL, "file" TEXT NOT NULL, "processed" INTEGER NOT NULL, ` +
+  `"rejected" INTEGER NOT NULL, "seconds" REAL NOT NULL) STRICT`;
+
+/** Rows per batch of {@linkcode SqliteStore.readRows}. */
+const READ_BATCH = 1024;
 
 function upsertSql(table: Table, rows: number): string {
   const names = table.columns.map((c) => quoteIdent(c.name));
@@ -95,6 +112,26 @@ function countRows(connection: TableConnection, table: Table): number {
   return (statement.get() as { n: number }).n;
 }
 
+/**
+ * Creates `folder` if it is missing; its parent must exist (a mistyped path
+ * creates nothing). Workers of one parallel import create it at the same
+ * moment: losing that race is no error, a file of that name is.
+ */
+function createFolder(folder: string): void {
+  try {
+    if (Deno.statSync(folder).isDirectory) return;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  try {
+    Deno.mkdirSync(folder);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists) || !Deno.statSync(folder).isDirectory) {
+      throw error;
+    }
+  }
+}
+
 /** One table's file and the statements prepared on it. */
 class TableConnection {
   readonly db: DatabaseSync;
@@ -105,6 +142,7 @@ class TableConnection {
   constructor(path: string, table: Table) {
     this.#table = table;
     try {
+      createFolder(dirname(path));
       this.db = connect(path);
     } catch (error) {
       throw databaseError(path, error);
@@ -121,6 +159,7 @@ class TableConnection {
   create(): void {
     if (this.#created) return;
     this.db.exec(createSql(this.#table));
+    this.db.exec(IMPORT_LOG_SQL);
     if (!this.db.isTransaction) this.#created = true;
   }
 
@@ -139,21 +178,23 @@ class TableConnection {
   }
 }
 
-/** A store of SQLite files, one per table, named from the location. */
+/** A store of SQLite files, one per table. */
 export class SqliteStore implements Store {
   readonly location: string;
+  #file: (table: TableName) => string;
   #tables = new Map<TableName, TableConnection>();
 
-  /** Opens (or creates) the store at `location`. */
-  constructor(location: string) {
+  /** The store at `location`, whose `table` lives in the file `file(table)` (created on first use). */
+  constructor(location: string, file: (table: TableName) => string) {
     this.location = location;
+    this.#file = file;
   }
 
   /** The connection to `table`'s file, opened on first use; the table is created by the caller. */
   #open(table: Table): TableConnection {
     let connection = this.#tables.get(table.name);
     if (connection === undefined) {
-      connection = new TableConnection(tableFile(this.location, table.name), table);
+      connection = new TableConnection(this.#file(table.name), table);
       this.#tables.set(table.name, connection);
     }
     return connection;
@@ -165,7 +206,7 @@ export class SqliteStore implements Store {
     try {
       connection.create();
     } catch (error) {
-      throw databaseError(tableFile(this.location, table.name), error);
+      throw databaseError(this.#file(table.name), error);
     }
     return connection;
   }
@@ -177,10 +218,10 @@ export class SqliteStore implements Store {
   hasTable(table: Table): Promise<boolean> {
     if (this.#tables.has(table.name)) return Promise.resolve(true);
     try {
-      return Promise.resolve(Deno.statSync(tableFile(this.location, table.name)).isFile);
+      return Promise.resolve(Deno.statSync(this.#file(table.name)).isFile);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return Promise.resolve(false);
-      throw databaseError(tableFile(this.location, table.name), error);
+      throw databaseError(this.#file(table.name), error);
     }
   }
 
@@ -191,7 +232,7 @@ export class SqliteStore implements Store {
       connection.create();
     } catch (error) {
       if (connection.db.isTransaction) connection.db.exec("ROLLBACK");
-      throw databaseError(tableFile(this.location, table.name), error, { writing: true });
+      throw databaseError(this.#file(table.name), error, { writing: true });
     }
     try {
       const result = await body(this.#writer(connection, table));
@@ -209,7 +250,7 @@ export class SqliteStore implements Store {
       // A failure of SQLite itself (disk full, I/O) names the file; the import's
       // own errors (a bad row, a cancel) already say what they need to.
       if ((error as { code?: string }).code === "ERR_SQLITE_ERROR") {
-        throw databaseError(tableFile(this.location, table.name), error, { writing: true });
+        throw databaseError(this.#file(table.name), error, { writing: true });
       }
       throw error;
     }
@@ -233,18 +274,89 @@ export class SqliteStore implements Store {
         for (; i < rows.length; i++) single.run(...rows[i]);
       },
       count: () => Promise.resolve(countRows(connection, table)),
-      missing: (reference: Reference, keys: string[]) => {
-        // One query per batch, the keys bound as one JSON array: a query per key
-        // made a 200,000-row rentals import four times slower.
-        const target = getTable(reference.table);
-        const found = this.#table(target).prepare(
-          `SELECT ${quoteIdent(target.key)} AS key FROM ${quoteIdent(target.name)} ` +
-            `WHERE ${quoteIdent(target.key)} IN (SELECT value FROM json_each(?))`,
-        ).all(JSON.stringify(keys)) as { key: string }[];
-        const present = new Set(found.map((row) => row.key));
-        return keys.filter((key) => !present.has(key));
+      missing: (reference: Reference, keys: string[]) => this.#absent(reference, keys),
+      record: (record: ImportRecord) => {
+        connection.prepare(
+          `INSERT INTO "import_log" ("at", "file", "processed", "rejected", "seconds") ` +
+            `VALUES (?, ?, ?, ?, ?)`,
+        ).run(record.at, record.file, record.processed, record.rejected, record.seconds);
       },
     };
+  }
+
+  /** The keys among `keys` with no row in the referenced table. */
+  #absent(reference: Reference, keys: string[]): string[] {
+    // One query per batch, the keys bound as one JSON array: a query per key
+    // made a 200,000-row rentals import four times slower.
+    const target = getTable(reference.table);
+    const found = this.#table(target).prepare(
+      `SELECT ${quoteIdent(target.key)} AS key FROM ${quoteIdent(target.name)} ` +
+        `WHERE ${quoteIdent(target.key)} IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(keys)) as { key: string }[];
+    const present = new Set(found.map((row) => row.key));
+    return keys.filter((key) => !present.has(key));
+  }
+
+  async missing(reference: Reference, keys: string[]): Promise<string[]> {
+    return await this.hasTable(getTable(reference.table)) ? this.#absent(reference, keys) : keys;
+  }
+
+  async lastImport(table: Table): Promise<ImportRecord | undefined> {
+    if (!await this.hasTable(table)) return undefined;
+    const row = this.#table(table).prepare(
+      `SELECT "at", "file", "processed", "rejected", "seconds" FROM "import_log" ` +
+        `ORDER BY rowid DESC LIMIT 1`,
+    ).get() as ImportRecord | undefined;
+    return row === undefined ? undefined : { ...row };
+  }
+
+  tableInfo(table: Table): Promise<TableInfo> {
+    const where = this.#file(table.name);
+    let bytes = 0;
+    for (const path of [where, `${where}-wal`]) {
+      try {
+        bytes += Deno.statSync(path).size;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw databaseError(where, error);
+      }
+    }
+    return Promise.resolve({ where, bytes });
+  }
+
+  async query(sql: string): Promise<QueryResult> {
+    const tables = [];
+    for (const table of namedTables(sql)) {
+      const { where, bytes } = await this.tableInfo(table);
+      tables.push({ table, file: await this.hasTable(table) ? where : undefined, bytes });
+    }
+    try {
+      return queryTables(sql, tables, createSql);
+    } catch (error) {
+      const message = (error as Error).message;
+      throw new Error(
+        `Cannot run the query: ${
+          /readonly database/.test(message) ? "it would write, and norton sql only reads" : message
+        }`,
+        { cause: error },
+      );
+    }
+  }
+
+  async *readRows(table: Table): AsyncIterable<Value[][]> {
+    if (!await this.hasTable(table)) return;
+    const rows = this.#table(table).prepare(
+      `SELECT * FROM ${quoteIdent(table.name)} ORDER BY ${quoteIdent(table.key)}`,
+    );
+    rows.setReturnArrays(true);
+    let batch: Value[][] = [];
+    for (const row of rows.iterate() as Iterable<Value[]>) {
+      batch.push(row);
+      if (batch.length === READ_BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   availableProducts(): Promise<Product[]> {

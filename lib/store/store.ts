@@ -39,6 +39,39 @@ export interface Customer {
   email: string;
 }
 
+/**
+ * What an import recorded about itself in its table's import log, in the same
+ * transaction as its rows: the log never names an import that rolled back.
+ */
+export interface ImportRecord {
+  /** When the import finished writing (ISO 8601, UTC); its commit follows at once. */
+  at: string;
+  /** The CSV file, as the import was given it. */
+  file: string;
+  /** Data rows read. */
+  processed: number;
+  /** Rows sent to the rejects file instead of the table. */
+  rejected: number;
+  /** Seconds from the start of this file's import until it finished writing. */
+  seconds: number;
+}
+
+/** Where a table lives, and the room it takes. */
+export interface TableInfo {
+  /** The SQLite file, or `database.schema.table` on a server. */
+  where: string;
+  /** Bytes it takes: the SQLite file with its write-ahead log, or the table and its index. */
+  bytes: number;
+}
+
+/** What a read-only query returned: its column names, and one object per row. */
+export interface QueryResult {
+  /** Column names, in the query's order. */
+  columns: string[];
+  /** The rows, each keyed by column name. */
+  rows: Record<string, unknown>[];
+}
+
 /** Writes inside one table's transaction. */
 export interface Writer {
   /** Inserts `rows` (values in the table's column order), updating rows whose key exists. */
@@ -47,6 +80,8 @@ export interface Writer {
   missing(reference: Reference, keys: string[]): Promise<string[]> | string[];
   /** The rows in the table as this transaction sees it, its own writes included. */
   count(): Promise<number>;
+  /** Adds `record` to the table's import log, committed (or rolled back) with the rows. */
+  record(record: ImportRecord): Promise<void> | void;
 }
 
 /** A database holding the three tables. */
@@ -65,6 +100,23 @@ export interface Store {
    * resolves and rolls back, leaving the table as it was, when `body` throws.
    */
   write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T>;
+  /** The latest entry of `table`'s import log, if it was ever imported. */
+  lastImport(table: Table): Promise<ImportRecord | undefined>;
+  /** Where `table` lives and its size; asking creates nothing. */
+  tableInfo(table: Table): Promise<TableInfo>;
+  /**
+   * The keys among `keys` that have no row in the referenced table, read
+   * outside any transaction (a table never imported has none of them).
+   */
+  missing(reference: Reference, keys: string[]): Promise<string[]>;
+  /**
+   * Runs one read-only SQL statement in which the tables are addressable by
+   * name (so rentals join customers and products). Throws, changing nothing,
+   * on a statement that would write or on more than one statement.
+   */
+  query(sql: string): Promise<QueryResult>;
+  /** Every row of `table` in key order, values in column order, in batches. */
+  readRows(table: Table): AsyncIterable<Value[][]>;
   /** Products with a quantity above 0, by product_id. */
   availableProducts(): Promise<Product[]>;
   /** Customers who rented the product `productId`, by user_id. */
