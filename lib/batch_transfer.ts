@@ -42,22 +42,26 @@ export function packBatch(batch: CsvBatch): PackedBatch {
   let count = records.length * (raw === undefined ? 1 : 2);
   for (const record of records) count += record.length;
   const sizes = new Int32Array(count);
-  let text = "";
+  // One join, not `+=` field by field: the rope that builds made the next
+  // scavenges of this thread's heap copy it, up to 5x the garbage collection
+  // time of reading the file alone (traced with --v8-flags=--trace-gc).
+  const parts: string[] = new Array(count - records.length);
   let at = 0;
+  let part = 0;
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
     sizes[at++] = record.length;
     for (const field of record) {
       sizes[at++] = field.length;
-      text += field;
+      parts[part++] = field;
     }
     if (raw !== undefined) {
       sizes[at++] = raw[i].length;
-      text += raw[i];
+      parts[part++] = raw[i];
     }
   }
   const packed: PackedBatch = {
-    text,
+    text: parts.join(""),
     sizes,
     lines: Float64Array.from(batch.lines),
     raw: raw !== undefined,

@@ -38,10 +38,15 @@ export interface ParallelPlan {
 }
 
 // Nanoseconds per row and per byte, from the phases of the linear import at
-// 1,000,000 rows per file (customers: parse 401 ms, the rest 1,586 ms; products:
-// 252 and 942 ms; docs/profile/phases.json). Only their ratios matter here.
-const PARSE = { row: 162, byte: 2.6 };
-const REST = { row: 480, byte: 11.7 };
+// 1,000,000 rows per file (bench/profile.ts's measurePhases on a busy 2-core
+// machine; plain shape: customers 92 MB, parse 1,007 ms, the rest 4,384 ms;
+// products 35 MB, parse 481 ms, the rest 2,408 ms). Only their ratios matter.
+const PARSE = { row: 165, byte: 9.2 };
+const REST = { row: 1219, byte: 34.4 };
+// Sending parsed batches: packing them, the copy and the garbage on this
+// thread (a third of the parsing, traced), and unpacking them on the worker's.
+const SEND = 0.3;
+const RECEIVE = 0.1;
 
 function parseCost(file: FileSize): number {
   return file.rows * PARSE.row + file.bytes * PARSE.byte;
@@ -55,14 +60,18 @@ function restCost(file: FileSize): number {
  * Plans a stage of `files` (at least one): the largest goes to the worker,
  * fed unless that makes the longer of the two threads' shares (the time the
  * stage takes) longer: this thread's share is then the other files plus the
- * parsing of the worker's. On a tie the worker is fed, so that it does not
- * load the parser.
+ * parsing and sending of the worker's. On a tie the worker is fed, so that it
+ * does not load the parser.
  */
 export function planParallel(files: readonly FileSize[]): ParallelPlan {
   const total = files.map((file) => parseCost(file) + restCost(file));
   const worker = total.indexOf(Math.max(...total));
   const others = total.reduce((sum, cost, i) => i === worker ? sum : sum + cost, 0);
-  const fedLongest = Math.max(others + parseCost(files[worker]), restCost(files[worker]));
+  const parse = parseCost(files[worker]);
+  const fedLongest = Math.max(
+    others + parse * (1 + SEND),
+    restCost(files[worker]) + parse * RECEIVE,
+  );
   const ownLongest = Math.max(others, total[worker]);
   return { worker, fed: fedLongest <= ownLongest };
 }
