@@ -1,6 +1,6 @@
 /**
  * Runs jobs in Web Workers, one worker per job, all launched at once, beside
- * work of the calling thread. The first failure asks the others to stop (an
+ * work of the calling thread (the parallel import's plan: lib/parallel_plan.ts). The first failure asks the others to stop (an
  * import rolls back unless it already committed) and is what the caller sees;
  * every worker's answer is awaited and no worker outlives the call.
  *
