@@ -223,6 +223,10 @@ export async function importInWorkers(
         signal: options.signal,
         toError: fromFailure,
         alongside: here.length === 0 ? undefined : async (signal) => {
+          // The worker's queue first: this thread's own imports block it in
+          // SQLite calls (a commit waits for the disk), and a worker left
+          // without batches then waits too.
+          await feeder?.primed;
           // Loaded only here: a stage of one file loads no import routine in this thread.
           const { importFile } = await import("./import_file.ts");
           const store = await (await import("./store/open.ts")).openStore(options.db);
@@ -257,6 +261,9 @@ export async function importInWorkers(
 class Feeder {
   /** Settles when the file is closed. */
   readonly finished: Promise<void>;
+  /** Settles when the worker's queue is first full, or the file has been sent whole. */
+  readonly primed: Promise<void>;
+  #primed!: () => void;
   #post: Post;
   #ahead = 0;
   #stopped = false;
@@ -264,7 +271,8 @@ class Feeder {
 
   constructor(post: Post, path: string, options: ReadCsvOptions) {
     this.#post = post;
-    this.finished = this.#run(path, options);
+    this.primed = new Promise((resolve) => this.#primed = resolve);
+    this.finished = this.#run(path, options).finally(this.#primed);
   }
 
   /** The worker took `count` more batches. */
@@ -288,6 +296,7 @@ class Feeder {
       const { readCsv } = await import("./csv.ts");
       for await (const batch of readCsv(path, options)) {
         while (this.#ahead >= FEED_AHEAD && !this.#stopped) {
+          this.#primed();
           await new Promise<void>((resolve) => this.#wake = resolve);
         }
         if (this.#stopped) return;
@@ -296,6 +305,7 @@ class Feeder {
         this.#ahead++;
       }
       this.#send({ end: true });
+      this.#primed();
     } catch (error) {
       this.#send({ failure: toFailure(error) });
     }
