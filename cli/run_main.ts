@@ -77,7 +77,8 @@ export function parseFlags(args: string[]): Flags {
 /** The one-line note for a file whose bad rows went to its rejects file. */
 export function rejectedNote(report: ImportReport): string {
   const rows = report.rejected === 1 ? "1 row" : `${report.rejected} rows`;
-  return `Skipped ${rows} of "${report.file}": see "${report.rejectsFile}"`;
+  const problem = report.rejectsProblem === undefined ? "" : ` (${report.rejectsProblem})`;
+  return `Skipped ${rows} of "${report.file}": see "${report.rejectsFile}"${problem}`;
 }
 
 /** Runs `run` with options from `args`, printing its tuples; sets `Deno.exitCode` on failure. */

@@ -80,7 +80,7 @@ export async function checkFiles(
 }
 
 /** A store that writes nothing: it keeps the keys a later file may refer to, and reads the rest. */
-class CheckingStore implements Pick<Store, "location" | "write"> {
+class CheckingStore implements Pick<Store, "location" | "write" | "rejectsMark"> {
   readonly location: string;
   #database: Pick<Store, "missing">;
   #keys = new Map<TableName, Set<string>>();
@@ -88,6 +88,11 @@ class CheckingStore implements Pick<Store, "location" | "write"> {
   constructor(database: Pick<Store, "location" | "missing">) {
     this.location = database.location;
     this.#database = database;
+  }
+
+  /** None: a check collects its rejected rows, so it owns no rejects file. */
+  rejectsMark(): Promise<string | undefined> {
+    return Promise.resolve(undefined);
   }
 
   write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T> {
@@ -104,6 +109,7 @@ class CheckingStore implements Pick<Store, "location" | "write"> {
       // Nothing is written, so the table holds nothing new and logs nothing.
       count: () => Promise.resolve(0),
       record: () => {},
+      markRejects: () => {},
     });
   }
 
@@ -125,7 +131,10 @@ function collector(path: string, file: string, found: Problem[]): Rejects {
       found.push({ file, line, reason });
       return Promise.resolve();
     },
-    commit: () => Promise.resolve(),
+    // Nothing to make durable or to rename: the problems are the result.
+    seal: () => Promise.resolve(),
+    commit: () => Promise.resolve({ path }),
     discard: () => Promise.resolve(),
+    settle: () => Promise.resolve(false),
   };
 }

@@ -20,8 +20,13 @@ export interface ImportReport {
   processed: number;
   /** Rows written to the rejects file instead of the table (always 0 when `onInvalid` is "fail"). */
   rejected: number;
-  /** The rejects file written in "skip" mode. */
+  /**
+   * The rejects file written in "skip" mode: its final name, or the partial
+   * one when it could not be renamed after the commit (see `rejectsProblem`).
+   */
   rejectsFile?: string;
+  /** Why the rejected rows are not under the rejects file's final name, when they are not. */
+  rejectsProblem?: string;
   /** Rows in the table before the import. */
   before: number;
   /** Rows in the table after the import. */

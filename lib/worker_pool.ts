@@ -266,9 +266,10 @@ export async function importInWorkers(
  * longer job, then sat idle for two thirds of the time this thread was busy
  * (per-thread CPU sampled every 0.5 s).
  */
-function paced(store: Store, feeder: Feeder): Pick<Store, "location" | "write"> {
+function paced(store: Store, feeder: Feeder): Pick<Store, "location" | "write" | "rejectsMark"> {
   return {
     location: store.location,
+    rejectsMark: (table, file) => store.rejectsMark(table, file),
     write: (table, body) =>
       store.write(table, (writer) =>
         body({

@@ -114,6 +114,68 @@ export async function ended(child: Deno.ChildProcess): Promise<DenoRun> {
   };
 }
 
+/** A folder on a tmpfs of its own, unmounted and removed by `using`. */
+export interface TinyDisk {
+  /** The mount point. */
+  path: string;
+  /** Unmounts the tmpfs and removes the folder. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Mounts a tmpfs of `kib` KiB in a fresh temporary folder, for disk-full tests;
+ * undefined where that is not possible (not root, no `mount`, or the test's
+ * permissions lack `--allow-run=mount,umount`), so those tests can skip.
+ */
+export async function tinyDisk(kib: number): Promise<TinyDisk | undefined> {
+  const dir = await tempDir();
+  const run = async (command: string, args: string[]) => {
+    try {
+      const { success } = await new Deno.Command(command, {
+        args,
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      return success;
+    } catch {
+      return false;
+    }
+  };
+  if (!await run("mount", ["-t", "tmpfs", "-o", `size=${kib}k`, "tmpfs", dir.path])) {
+    await dir[Symbol.asyncDispose]();
+    return undefined;
+  }
+  return {
+    path: dir.path,
+    async [Symbol.asyncDispose]() {
+      // Lazily if a file on it is still open: the folder must go either way.
+      if (!await run("umount", [dir.path])) await run("umount", ["-l", dir.path]);
+      await dir[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Fills the file system holding `dir` (with `dir/filler`) until about `kib` KiB are free. */
+export async function fillDisk(dir: string, kib: number): Promise<void> {
+  const file = await Deno.open(`${dir}/filler`, { write: true, create: true });
+  const page = new Uint8Array(4096);
+  try {
+    while (true) await file.write(page);
+  } catch (error) {
+    if (!(error instanceof Error && /No space left/.test(error.message))) throw error;
+  } finally {
+    file.close();
+  }
+  const size = (await Deno.stat(`${dir}/filler`)).size;
+  await Deno.truncate(`${dir}/filler`, Math.max(0, size - kib * 1024));
+}
+
+/** The environment variable `name`, or undefined when unset or when the test may not read it. */
+export function grantedEnv(name: string): string | undefined {
+  const granted = Deno.permissions.querySync({ name: "env", variable: name }).state === "granted";
+  return granted ? Deno.env.get(name) : undefined;
+}
+
 /**
  * Runs `norton` (cli.ts) in a child process with its task's permissions, its
  * writes scoped to .test-tmp instead of data/.

@@ -221,3 +221,39 @@ Deno.test("a write that SQLite itself refuses names the table's database file an
     await store.close();
   }
 });
+
+Deno.test("importFile() names a repeated key's earlier line without reading the file again", async (t) => {
+  // Several batches (the reader reads 256 KiB at a time); once the first is
+  // read, another file replaces the path. The open file is still read to its
+  // end, but anything that opened the path again would see only a header.
+  await using dir = await tempDir();
+  const store = await openStore(`${dir.path}/t.db`);
+  const ids = Array.from({ length: 12_000 }, (_, i) => `P${String(i + 1).padStart(6, "0")}`);
+  ids.push("P000005"); // line 12,002 repeats line 6
+  const text = PRODUCTS + ids.map((id) => `${id},a desk of pine,office,1\n`).join("");
+  for (const onInvalid of ["fail", "skip"] as const) {
+    await t.step(`in "${onInvalid}" mode`, async () => {
+      const path = await writeFile(dir.path, "p.csv", text);
+      const other = await writeFile(dir.path, "other.csv", PRODUCTS);
+      let replaced = false;
+      const onProgress = () => {
+        if (!replaced) Deno.renameSync(other, path);
+        replaced = true;
+      };
+      const reason = 'repeats product_id "P000005" of line 6';
+      if (onInvalid === "fail") {
+        await assert.rejects(
+          importFile(store, path, { onProgress }),
+          new RegExp(`line ${ids.length + 1} ${reason}`),
+        );
+      } else {
+        const report = await importFile(store, path, { onProgress, onInvalid });
+        assert.equal(report.rejected, 1);
+        const rejects = await Deno.readTextFile(report.rejectsFile!);
+        assert.match(rejects, new RegExp(`\n${ids.length + 1},"${reason.replaceAll('"', '""')}"`));
+      }
+      assert.equal(replaced, true);
+    });
+  }
+  await store.close();
+});

@@ -11,18 +11,14 @@
  */
 import postgres from "postgres";
 import { getTable, type TableName } from "../lib/schema.ts";
+import { grantedEnv } from "./helpers.ts";
 
 const HOW = "set HPN_PG_URL=postgres://root@127.0.0.1:5432/test (any server you may write to) " +
   "to run them; see README";
 
-function env(name: string): string | undefined {
-  const granted = Deno.permissions.querySync({ name: "env", variable: name }).state === "granted";
-  return granted ? Deno.env.get(name) : undefined;
-}
-
 async function probe(): Promise<string | undefined> {
-  const url = env("HPN_PG_URL");
-  const required = env("HPN_PG_REQUIRED") === "1";
+  const url = grantedEnv("HPN_PG_URL");
+  const required = grantedEnv("HPN_PG_REQUIRED") === "1";
   let problem = HOW;
   if (url !== undefined && url !== "") {
     const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });

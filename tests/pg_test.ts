@@ -436,3 +436,41 @@ Deno.test({
     assert.equal(listed.length, available);
   },
 });
+
+Deno.test({
+  name:
+    "skip mode on PostgreSQL: a rejects file not put in place after the commit is completed by the next run",
+  ignore: NO_PG,
+  async fn() {
+    await using pg = pgSchema();
+    await using dir = await tempDir();
+    const path = await writeFile(
+      dir.path,
+      "p.csv",
+      PRODUCTS + "P1,desk,office,1\nP2,desk,office,x\n",
+    );
+    const final = `${dir.path}/p.rejects.csv`;
+    const store = await openStore(pg.location);
+    try {
+      const report = await importFile(store, path, {
+        onInvalid: "skip",
+        rejectsDir: dir.path,
+        onProgress: () => Deno.mkdirSync(final),
+      });
+      assert.deepEqual([report.processed, report.rejected, report.after], [2, 1, 1]);
+      assert.match(report.rejectsFile!, /\.partial$/);
+      const rows = await Deno.readTextFile(report.rejectsFile!);
+      await Deno.remove(final);
+      await writeFile(dir.path, "p.csv", PRODUCTS + "P1,desk,office,1\n");
+      await importFile(store, path, { rejectsDir: dir.path });
+      assert.equal(await Deno.readTextFile(final), rows);
+      assert.deepEqual(
+        [...Deno.readDirSync(dir.path)].filter((e) => e.name.endsWith(".partial")),
+        [],
+      );
+    } finally {
+      await store.close();
+    }
+    assert.deepEqual(await pgSnapshot(pg.location, "products"), [["P1", "desk", "office", 1]]);
+  },
+});

@@ -14,12 +14,11 @@
  *
  * @module
  */
-import { wholeNumber } from "../cli/whole_number.ts";
-import { parseArgs } from "node:util";
 import { generateDataset } from "../lib/generate.ts";
 import { MAIN_FILES } from "../lib/run_options.ts";
 import { tableFile } from "../lib/store/open.ts";
-import { digestTable, integrityCheck } from "./table_digest.ts";
+import { digests, drillFlags, restoreTables, runChild } from "./drill.ts";
+import { integrityCheck } from "./table_digest.ts";
 import * as linear from "../linear.ts";
 
 /** Options for {@linkcode crashDrill}. */
@@ -60,61 +59,42 @@ export async function crashDrill(dir: string, options: CrashOptions = {}): Promi
   await generateDataset(`${dir}/old`, { rows: Math.floor(rows * 3 / 4), seed: 7 });
   const pristine = `${dir}/old-db`;
   await linear.run({ dataDir: `${dir}/old`, db: pristine });
-  const old = digests(pristine);
+  const old = digests(pristine, MAIN_FILES);
 
   const db = `${dir}/crash-db`;
   Deno.mkdirSync(db, { recursive: true });
-  const child = (): Deno.ChildProcess => {
-    for (const table of MAIN_FILES) {
-      Deno.copyFileSync(tableFile(pristine, table), tableFile(db, table));
-      for (const suffix of ["-wal", "-shm"]) {
-        try {
-          Deno.removeSync(tableFile(db, table) + suffix);
-        } catch (error) {
-          if (!(error instanceof Deno.errors.NotFound)) throw error;
-        }
-      }
-    }
-    return new Deno.Command("deno", {
-      args: [
-        "run",
-        "--no-prompt",
-        `--allow-read=${dir}`,
-        `--allow-write=${dir}`,
-        LINEAR,
-        "--data-dir",
-        `${dir}/new`,
-        "--db",
-        db,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-  };
-
-  const started = performance.now();
-  const whole = await child().output();
-  const importMs = performance.now() - started;
-  if (!whole.success) throw new Error(new TextDecoder().decode(whole.stderr).trim());
-  const fresh = digests(db);
+  const args = [
+    "run",
+    "--no-prompt",
+    `--allow-read=${dir}`,
+    `--allow-write=${dir}`,
+    LINEAR,
+    "--data-dir",
+    `${dir}/new`,
+    "--db",
+    db,
+  ];
+  restoreTables(pristine, db, MAIN_FILES);
+  const whole = await runChild(args);
+  if (whole.code !== 0) throw new Error(whole.stderr.trim());
+  const importMs = whole.ms;
+  const fresh = digests(db, MAIN_FILES);
 
   const outcomes: CrashKill[] = [];
   for (let k = 0; k < kills; k++) {
     // Kill moments spread over the whole import, one at random in each slice.
     const afterMs = Math.round(importMs * (k + Math.random()) / kills);
-    const process = child();
-    await new Promise((resolve) => setTimeout(resolve, afterMs));
-    try {
-      process.kill("SIGKILL");
-    } catch {
-      // it had already finished
-    }
-    await process.output();
+    restoreTables(pristine, db, MAIN_FILES);
+    await runChild(args, { killAfterMs: afterMs });
     const kill: CrashKill = { afterMs, tables: {}, integrity: {} };
+    const now = digests(db, MAIN_FILES);
     for (const table of MAIN_FILES) {
       kill.integrity[table] = integrityCheck(tableFile(db, table));
-      const digest = digestTable(tableFile(db, table), table);
-      kill.tables[table] = digest === old[table] ? "old" : digest === fresh[table] ? "new" : "torn";
+      kill.tables[table] = now[table] === old[table]
+        ? "old"
+        : now[table] === fresh[table]
+        ? "new"
+        : "torn";
     }
     options.onKill?.(kill);
     outcomes.push(kill);
@@ -122,34 +102,9 @@ export async function crashDrill(dir: string, options: CrashOptions = {}): Promi
   return { importMs, kills: outcomes };
 }
 
-function digests(db: string): Record<string, string> {
-  return Object.fromEntries(MAIN_FILES.map((t) => [t, digestTable(tableFile(db, t), t)]));
-}
-
-/** Reads the drill's flags; prints one line and returns undefined when one is bad. */
-function flags(args: string[]): { rows: number; kills: number; dir: string } | undefined {
-  try {
-    const { values } = parseArgs({
-      args,
-      options: {
-        rows: { type: "string", default: "200000" },
-        kills: { type: "string", default: "20" },
-        dir: { type: "string", default: "data/large/crash" },
-      },
-    });
-    return {
-      rows: wholeNumber("--rows", values.rows, 1),
-      kills: wholeNumber("--kills", values.kills, 1),
-      dir: values.dir,
-    };
-  } catch (error) {
-    console.error((error as Error).message);
-    Deno.exitCode = 2;
-    return undefined;
-  }
-}
-
-const options = import.meta.main ? flags(Deno.args) : undefined;
+const options = import.meta.main
+  ? drillFlags(Deno.args, { rows: 200_000, kills: 20, dir: "data/large/crash" })
+  : undefined;
 if (options !== undefined) {
   let failed = 0;
   const summary = await crashDrill(options.dir, {

@@ -197,6 +197,11 @@ export class PgStore implements Store {
       );
       return `CREATE TABLE IF NOT EXISTS ${this.#name(table)} (${columns.join(", ")})`;
     });
+    // Which import owns each rejects file (see lib/rejects.ts).
+    statements.push(
+      `CREATE TABLE IF NOT EXISTS ${this.#prefix}"rejects_marks" ` +
+        `("file" text NOT NULL PRIMARY KEY, "token" text NOT NULL)`,
+    );
     // The import log: one row per committed import, written in its transaction.
     statements.push(
       `CREATE TABLE IF NOT EXISTS ${this.#prefix}"import_log" ("table_name" text NOT NULL, ` +
@@ -233,6 +238,14 @@ export class PgStore implements Store {
   async #count(sql: Sql | Transaction, table: Table): Promise<number> {
     const [{ n }] = await sql.unsafe(`SELECT COUNT(*) AS n FROM ${this.#name(table)}`);
     return Number(n);
+  }
+
+  async rejectsMark(_table: Table, file: string): Promise<string | undefined> {
+    const rows = await this.#sql.unsafe(
+      `SELECT "token" FROM ${this.#prefix}"rejects_marks" WHERE "file" = $1`,
+      [file],
+    );
+    return rows[0]?.token as string | undefined;
   }
 
   /** Always true: opening the store creates the three tables. */
@@ -291,6 +304,13 @@ export class PgStore implements Store {
             `("table_name", "at", "file", "processed", "rejected", "seconds") ` +
             `VALUES ($1, $2, $3, $4, $5, $6)`,
           [table.name, record.at, record.file, record.processed, record.rejected, record.seconds],
+        );
+      },
+      markRejects: async (file: string, token: string) => {
+        await open.tx.unsafe(
+          `INSERT INTO ${this.#prefix}"rejects_marks" ("file", "token") VALUES ($1, $2) ` +
+            `ON CONFLICT ("file") DO UPDATE SET "token" = EXCLUDED."token"`,
+          [file, token],
         );
       },
     };

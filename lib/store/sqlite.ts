@@ -72,6 +72,13 @@ function upsertSql(table: Table, rows: number): string {
     ` ON CONFLICT(${quoteIdent(table.key)}) DO UPDATE SET ${updates}`;
 }
 
+/**
+ * Beside each table, in its file: which import owns each rejects file (see
+ * lib/rejects.ts), written in the import's own transaction.
+ */
+const MARKS_SQL =
+  `CREATE TABLE IF NOT EXISTS "rejects_marks" ("file" TEXT NOT NULL PRIMARY KEY, "token" TEXT NOT NULL) STRICT, WITHOUT ROWID`;
+
 /** Opens a database file with the store's pragmas. */
 function connect(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
@@ -160,6 +167,7 @@ class TableConnection {
     if (this.#created) return;
     this.db.exec(createSql(this.#table));
     this.db.exec(IMPORT_LOG_SQL);
+    this.db.exec(MARKS_SQL);
     if (!this.db.isTransaction) this.#created = true;
   }
 
@@ -225,6 +233,12 @@ export class SqliteStore implements Store {
     }
   }
 
+  rejectsMark(table: Table, file: string): Promise<string | undefined> {
+    const row = this.#table(table).prepare(`SELECT "token" FROM "rejects_marks" WHERE "file" = ?`)
+      .get(file) as { token: string } | undefined;
+    return Promise.resolve(row?.token);
+  }
+
   async write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T> {
     const connection = this.#open(table);
     try {
@@ -280,6 +294,12 @@ export class SqliteStore implements Store {
           `INSERT INTO "import_log" ("at", "file", "processed", "rejected", "seconds") ` +
             `VALUES (?, ?, ?, ?, ?)`,
         ).run(record.at, record.file, record.processed, record.rejected, record.seconds);
+      },
+      markRejects: (file: string, token: string) => {
+        connection.prepare(
+          `INSERT INTO "rejects_marks" ("file", "token") VALUES (?, ?) ` +
+            `ON CONFLICT("file") DO UPDATE SET "token" = excluded."token"`,
+        ).run(file, token);
       },
     };
   }

@@ -78,6 +78,12 @@ export interface Writer {
   upsert(rows: Value[][]): Promise<void> | void;
   /** The keys among `keys` that have no row in the referenced table. */
   missing(reference: Reference, keys: string[]): Promise<string[]> | string[];
+  /**
+   * Records, in this transaction, that the write `token` owns the rejects
+   * file `file` (replacing any earlier owner), so that once it commits,
+   * {@linkcode Store.rejectsMark} says so (see lib/rejects.ts).
+   */
+  markRejects(file: string, token: string): Promise<void> | void;
   /** The rows in the table as this transaction sees it, its own writes included. */
   count(): Promise<number>;
   /** Adds `record` to the table's import log, committed (or rolled back) with the rows. */
@@ -100,6 +106,8 @@ export interface Store {
    * resolves and rolls back, leaving the table as it was, when `body` throws.
    */
   write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T>;
+  /** The token of the last committed write of `table` that marked the rejects file `file`. */
+  rejectsMark(table: Table, file: string): Promise<string | undefined>;
   /** The latest entry of `table`'s import log, if it was ever imported. */
   lastImport(table: Table): Promise<ImportRecord | undefined>;
   /** Where `table` lives and its size; asking creates nothing. */
