@@ -176,6 +176,11 @@ class TableConnection {
     this.#created = true;
   }
 
+  /** Whether the table is known to exist (created, or found, on this connection). */
+  get created(): boolean {
+    return this.#created;
+  }
+
   prepare(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
     if (statement === undefined) {
@@ -246,7 +251,11 @@ export class SqliteStore implements Store {
       connection.create();
     } catch (error) {
       if (connection.db.isTransaction) connection.db.exec("ROLLBACK");
-      throw databaseError(this.#file(table.name), error, { writing: true });
+      // The first use of a file is where it is really opened (so the wording
+      // is the one it had when the table was created on connecting), but
+      // waiting too long for another writer is a write refused.
+      const writing = connection.created || /database is locked/.test(String(error));
+      throw databaseError(this.#file(table.name), error, { writing });
     }
     try {
       const result = await body(this.#writer(connection, table));
