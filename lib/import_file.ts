@@ -160,7 +160,7 @@ export async function importFile(
         // no check changed a value (a store may load that as it is).
         const text = batch === first.value ? firstText : batch.text;
         const csv = rejects === undefined && text !== undefined && altered() === unaltered
-          ? { text, columns, delimiter: delimiter ?? "," }
+          ? { text, columns, delimiter: options.delimiter ?? "," }
           : undefined;
         await writer.upsert(rows, csv);
         timings.insert += lap();
@@ -256,7 +256,7 @@ function readHeader(path: string, first: CsvBatch, name: TableName | undefined):
   first.records.shift();
   first.lines.shift();
   // Otherwise (empty lines around it, a header spanning lines) the first batch goes as rows.
-  const firstText = line === 1 && first.lines[0] === 2
+  const firstText = line === 1 && first.lines[0] === 2 && first.text !== undefined
     ? first.text.slice(first.text.indexOf("\n") + 1)
     : undefined;
   return {
