@@ -535,7 +535,8 @@ async function pgScenarios(
       ];
       let old: Record<string, string> | undefined;
       let fresh: Record<string, string> | undefined;
-      let importMs = 0;
+      // When the control run was seen running a COPY (milliseconds from its start).
+      let copying = { from: 0, to: 0 };
       for (let k = -1; k < terminations; k++) {
         const schema = `chaos_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
         const location = withSchema(url!, schema);
@@ -547,51 +548,37 @@ async function pgScenarios(
           old ??= await pgDigests(sql, schema);
           const app = `hpn-chaos-${schema}`;
           if (k === -1) {
-            // The control run: what "new" is.
+            // The control run: what "new" is, and when it COPYs.
+            const seen = watchCopies(sql, app);
             const control = await runChild(args(location), { env: { PGAPPNAME: app } });
+            copying = await seen.stop();
             if (control.code !== 0) {
               throw new Error(`${file} into PostgreSQL failed: ${control.stderr}`);
             }
             fresh = await pgDigests(sql, schema);
-            importMs = control.ms;
             continue;
           }
           result.cases++;
-          // From a moment at random in each slice of the import, terminate the
-          // import's backend the first time it is seen running a COPY.
-          const afterMs = Math.round(importMs * (k + Math.random()) / terminations);
-          const started = performance.now();
-          let stop = false;
-          let terminated = false;
-          const watcher = (async () => {
-            while (!stop && !terminated) {
-              const copying = performance.now() - started < afterMs ? [] : await sql`
-                SELECT pid FROM pg_stat_activity
-                WHERE application_name = ${app} AND state = 'active' AND query ILIKE 'COPY%'`;
-              if (copying.length > 0) {
-                await sql`SELECT pg_terminate_backend(${copying[0].pid})`;
-                terminated = true;
-              }
-              await new Promise((resolve) => setTimeout(resolve, 5));
-            }
-          })();
+          // A moment at random in each slice of the control run's COPYs; the
+          // import's backend is terminated the first time it is seen running a
+          // COPY from then on.
+          const afterMs = Math.round(
+            copying.from + (copying.to - copying.from) * (k + Math.random()) / terminations,
+          );
+          const watcher = watchCopies(sql, app, afterMs);
           const outcome = await runChild(args(location), {
             env: { PGAPPNAME: app },
             timeoutMs: 60_000,
           });
-          stop = true;
-          await watcher;
+          const terminated = (await watcher.stop()).terminated;
           if (terminated) result.faults++;
           count(result, outcome.hung ? "hung" : `exit ${outcome.code}`);
           const problems = terminated
             ? checkEnding(outcome, await pgDigests(sql, schema), fresh!, old)
             : checkEnding(outcome, await pgDigests(sql, schema), fresh!);
+          const what = `${terminated ? "terminated" : "not terminated"} after ${afterMs} ms`;
           if (problems.length === 0) result.sound++;
-          else {result.unsound.push(
-              `${terminated ? "terminated" : "not terminated"} after ${afterMs} ms: ${
-                problems.join("; ")
-              }`,
-            );}
+          else result.unsound.push(`${what}: ${problems.join("; ")}`);
         } finally {
           await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
         }
@@ -601,6 +588,45 @@ async function pgScenarios(
     await sql.end();
   }
   return results;
+}
+
+/**
+ * Watches the backends of application `app` every few milliseconds: notes
+ * when one runs a COPY, and with `terminateAfterMs`, terminates the first seen
+ * running one from that moment on. `stop` ends the watch.
+ */
+function watchCopies(sql: postgres.Sql, app: string, terminateAfterMs?: number) {
+  const started = performance.now();
+  const seen = { from: Infinity, to: 0, terminated: false };
+  let stopped = false;
+  const watching = (async () => {
+    while (!stopped && !seen.terminated) {
+      const copying = await sql`
+        SELECT pid FROM pg_stat_activity
+        WHERE application_name = ${app} AND state = 'active' AND query ILIKE 'COPY%'`;
+      const at = performance.now() - started;
+      if (copying.length > 0) {
+        seen.from = Math.min(seen.from, at);
+        seen.to = at;
+        if (terminateAfterMs !== undefined && at >= terminateAfterMs) {
+          await sql`SELECT pg_terminate_backend(${copying[0].pid})`;
+          seen.terminated = true;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await watching;
+      return {
+        from: Number.isFinite(seen.from) ? seen.from : 0,
+        to: seen.to,
+        terminated: seen.terminated,
+      };
+    },
+  };
 }
 
 function withSchema(url: string, schema: string): string {
