@@ -112,7 +112,7 @@ export function createProgram(): Command {
     .addOption(
       new Option(
         "--mode <mode>",
-        "linear: one file after another; parallel: one worker per file; auto: parallel for large files",
+        "linear: one file after another; parallel: two threads at once; auto: parallel for large files",
       )
         .choices(IMPORT_MODES).default("auto"),
     )

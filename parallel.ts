@@ -1,6 +1,9 @@
 /**
- * The import run in parallel: one Web Worker per file, launched at the same
- * moment, each with its own database connection. Same contract as linear.ts.
+ * The import run in parallel, on two threads at the same moment: a Web Worker
+ * does the SQLite work of the larger file while this thread parses it for the
+ * worker and imports the other file (lib/parallel_plan.ts decides who does
+ * what); each thread has its own database connection. Same contract as
+ * linear.ts.
  *
  * @example
  * ```ts

@@ -68,9 +68,10 @@ export interface CsvBatch {
   /**
    * The batch's source text: its records as the file has them, from the first
    * one's start to the last one's end (empty lines between them included), so
-   * that a store able to load CSV can take it as it is.
+   * that a store able to load CSV can take it as it is. readCsv always sets
+   * it; batches passed between threads (lib/batch_transfer.ts) go without.
    */
-  text: string;
+  text?: string;
   /** Raw text of each record with its line break, kept only when {@linkcode ReadCsvOptions.raw} is set. */
   raw?: string[];
   /** Line → reason for the records kept despite a problem ({@linkcode ReadCsvOptions.keepInvalid}). */

@@ -3,11 +3,11 @@
  * imports through {@linkcode importFiles}. It takes stages (from
  * {@linkcode planImport} in import_plan.ts, or the fixed pair of
  * {@linkcode importMainFiles}) and runs each stage's files one after the other
- * in this thread (linear) or in one Web Worker each (parallel, worker_pool.ts).
+ * in this thread (linear) or on two threads, this one and a Web Worker
+ * (parallel, worker_pool.ts).
  *
- * This module is loaded by parallel.ts's main thread, which only waits for
- * workers: it loads the import routine (and with it the CSV parser and the
- * database engine) only when a stage runs linearly.
+ * It loads the import routine (and with it the CSV parser and the database
+ * engine) only when a stage needs it in this thread.
  *
  * @example
  * ```ts
@@ -34,8 +34,8 @@ import type { Store } from "./store/store.ts";
 import { importInWorkers, type WorkerJob } from "./worker_pool.ts";
 
 /**
- * How the files of one stage run: one after the other, one Web Worker each,
- * or "auto": parallel where it measured faster (see {@linkcode PARALLEL_FROM_ROWS}).
+ * How the files of one stage run: one after the other, on two threads (this
+ * one and a Web Worker), or "auto": parallel where it measured faster (see {@linkcode PARALLEL_FROM_ROWS}).
  */
 export type ImportMode = "linear" | "parallel" | "auto";
 

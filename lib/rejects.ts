@@ -24,9 +24,10 @@
  *    written, the file and its folder are fsynced, and the transaction records
  *    `<token>` as the owner of the final name ({@linkcode Writer.markRejects}).
  *    If any of it fails (a full disk), the import fails and rolls back.
- * 3. Commit, after the import's COMMIT: the rename to the final name. If that fails (a
- *    folder appeared there), the import has committed and does not fail: its
- *    report names the partial file, which holds the rows, and what went wrong.
+ * 3. Commit, after the import's COMMIT: the rename to the final name. If
+ *    that fails (a folder appeared there), the import has committed and does
+ *    not fail: its report names the partial file, which holds the rows, and
+ *    what went wrong.
  * 4. Recover, when the next import of the same file into the same table starts
  *    (in either mode): a leftover partial file whose lock can be taken belongs
  *    to a run that is gone. If the database names its token as the owner, that
@@ -76,7 +77,7 @@ const FLUSH_AT = 1 << 16;
 const NEWER =
   "an import of the same file committed after this one: its rejects file is the one kept";
 
-/** Where the rows of a published rejects file are. */
+/** Where the rows of a committed import's rejects are. */
 export interface Published {
   /** The file holding the rejected rows: the final name, or the partial one if the rename failed. */
   path: string;

@@ -7,6 +7,7 @@
  */
 import { rejectsFolder } from "./store/open.ts";
 import type { ImportReport } from "./import_report.ts";
+import type { ReadCsvOptions } from "./csv.ts";
 import type { TableName } from "./schema.ts";
 
 /**
@@ -28,6 +29,16 @@ export interface InvalidRowOptions {
 export interface ReadOptions {
   /** The character between fields; defaults to `,` (see lib/csv.ts). */
   delimiter?: string;
+}
+
+/**
+ * How an import asks lib/csv.ts to read its file: in "skip" mode it keeps each
+ * record's raw text (for the rejects file) and the records with a problem of
+ * their own. The thread that feeds a worker reads with these too, before the
+ * worker has started (lib/worker_pool.ts).
+ */
+export function csvOptions(onInvalid: OnInvalid = "fail", delimiter?: string): ReadCsvOptions {
+  return onInvalid === "skip" ? { raw: true, keepInvalid: true, delimiter } : { delimiter };
 }
 
 /** Where `run` reads and writes. */

@@ -1,8 +1,8 @@
 /**
- * Runs jobs in Web Workers, one worker per job, all launched at once. The
- * first failure asks the others to stop (an import rolls back unless it
- * already committed) and is what the caller sees; every worker's answer is
- * awaited and no worker outlives the call.
+ * Runs jobs in Web Workers, one worker per job, all launched at once, beside
+ * work of the calling thread (the parallel import's plan: lib/parallel_plan.ts). The first failure asks the others to stop (an
+ * import rolls back unless it already committed) and is what the caller sees;
+ * every worker's answer is awaited and no worker outlives the call.
  *
  * One pool serves both users: {@linkcode importInWorkers} (the parallel
  * import) and the contention demonstration (contention/sqlite.ts) call
@@ -16,11 +16,24 @@
  *
  * @module
  */
-import { ImportError } from "./import_error.ts";
 import type { ImportReport } from "./import_report.ts";
-import type { InvalidRowOptions, ReadOptions } from "./run_options.ts";
+import { csvOptions, type InvalidRowOptions, type ReadOptions } from "./run_options.ts";
 import type { TableName } from "./schema.ts";
-import type { WorkerProgress, WorkerReply, WorkerRequest } from "./import_worker.ts";
+import type { ReadCsvOptions } from "./csv.ts";
+import type { Store } from "./store/store.ts";
+import { estimateRows } from "./estimate_rows.ts";
+import { planParallel } from "./parallel_plan.ts";
+import { packBatch, transferables } from "./batch_transfer.ts";
+import {
+  FEED_AHEAD,
+  fromFailure,
+  toFailure,
+  type WorkerFeed,
+  type WorkerProgress,
+  type WorkerReply,
+  type WorkerRequest,
+  type WorkerWants,
+} from "./worker_protocol.ts";
 
 /**
  * A worker's one answer: a message with `ok` (any other message it posts
@@ -32,16 +45,26 @@ export type Answer = { ok: true } | { ok: false; message: string };
 /** The failed answers of `A`, and the one the pool makes of a worker's uncaught error. */
 export type Failed<A extends Answer> = Extract<A, { ok: false }> | { ok: false; message: string };
 
+/** Posts a message to one worker. */
+export type Post = (message: unknown, transfer?: Transferable[]) => void;
+
 /** Options for {@linkcode inWorkers}. */
 export interface PoolOptions<A extends Answer, Note> {
+  /** Called with each job's index and a function posting to its worker, once its request is posted. */
+  onStart?: (job: number, post: Post) => void;
   /** Called with the job's index and each note its worker posts before answering. */
   onNote?: (job: number, note: Note) => void;
   /** Called with the job's index and its worker's answer as soon as it arrives. */
   onAnswer?: (job: number, answer: A | Failed<A>) => void;
   /** Asks every worker to stop, as a failure does, when aborted. */
   signal?: AbortSignal;
-  /** The error to throw for the first failure. */
+  /** The error to throw for the first failure of a worker. */
   toError: (failure: Failed<A>) => Error;
+  /**
+   * Work of the calling thread while the workers run: its failure stops them,
+   * and a worker's failure aborts `signal` (its error is then the one thrown).
+   */
+  alongside?: (signal: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -63,8 +86,16 @@ export async function inWorkers<Request, A extends Answer, Note = never>(
   options: PoolOptions<A, Note>,
 ): Promise<Extract<A, { ok: true }>[]> {
   const workers = requests.map(() => new Worker(url, { type: "module" }));
+  const here = new AbortController();
   const cancel = () => {
     for (const worker of workers) worker.postMessage("cancel");
+    here.abort(options.signal?.reason);
+  };
+  let failure: Error | undefined;
+  const fail = (error: Error) => {
+    if (failure !== undefined) return;
+    failure = error;
+    cancel();
   };
   options.signal?.addEventListener("abort", cancel, { once: true });
   try {
@@ -81,22 +112,21 @@ export async function inWorkers<Request, A extends Answer, Note = never>(
           resolve({ ok: false, message: event.message });
         };
         worker.postMessage(request);
+        options.onStart?.(i, (message, transfer = []) => worker.postMessage(message, transfer));
       })
     );
-    // On the first failure or the caller's signal, ask every worker to stop;
-    // then wait for every answer so that no transaction is left open when the
-    // workers are terminated.
-    let failure: Failed<A> | undefined;
+    // On the first failure or the caller's signal, ask every worker (and the
+    // calling thread's work) to stop; then wait for every answer so that no
+    // transaction is left open when the workers are terminated.
     for (const answer of answers) {
       answer.then((a) => {
-        if (!a.ok && failure === undefined) {
-          failure = a as Failed<A>;
-          cancel();
-        }
+        if (!a.ok) fail(options.toError(a as Failed<A>));
       });
     }
+    const alongside = options.alongside?.(here.signal).catch(fail);
     const settled = await Promise.all(answers);
-    if (failure !== undefined) throw options.toError(failure);
+    await alongside;
+    if (failure !== undefined) throw failure;
     return settled as Extract<A, { ok: true }>[];
   } finally {
     options.signal?.removeEventListener("abort", cancel);
@@ -142,39 +172,178 @@ export function useWorkerModule(url: URL): void {
   importWorker = url;
 }
 
-/** Imports every job in its own worker, simultaneously; resolves to the reports in job order. */
+/**
+ * Imports a stage's jobs on two threads (see lib/parallel_plan.ts): a worker
+ * imports the largest file, fed its records by this thread or reading them
+ * itself, while this thread imports the others; resolves to the reports in
+ * job order.
+ */
 export async function importInWorkers(
   jobs: readonly WorkerJob[],
   options: WorkersOptions,
 ): Promise<ImportReport[]> {
-  const since = performance.timeOrigin + (options.since ?? performance.now());
-  const { onProgress } = options;
-  const requests = jobs.map((job): WorkerRequest => ({
+  const since = options.since ?? performance.now();
+  const { onProgress, onImported } = options;
+  const plan = planParallel(
+    await Promise.all(jobs.map(async (job) => ({
+      rows: await estimateRows(job.path).catch(() => 0),
+      bytes: await Deno.stat(job.path).then((info) => info.size, () => 0),
+    }))),
+  );
+  const job = jobs[plan.worker];
+  const request: WorkerRequest = {
     ...job,
     db: options.db,
-    since,
+    since: performance.timeOrigin + since,
     progress: onProgress !== undefined,
     onInvalid: options.onInvalid,
     rejectsDir: options.rejectsDir,
     delimiter: options.delimiter,
-  }));
-  const { onImported } = options;
-  const answers = await inWorkers<WorkerRequest, WorkerReply, WorkerProgress>(
-    importWorker,
-    requests,
-    {
-      onNote: onProgress && ((i, note) => onProgress(i, note.progress)),
-      onAnswer: onImported && ((i, answer) => answer.ok && onImported(i, answer.report)),
-      signal: options.signal,
-      toError,
-    },
-  );
-  return answers.map((answer) => answer.report);
+    fed: plan.fed,
+  };
+  const reports: ImportReport[] = new Array(jobs.length);
+  const here = jobs.flatMap((other, i) => i === plan.worker ? [] : [{ job: other, i }]);
+  let feeder: Feeder | undefined;
+  try {
+    const [answer] = await inWorkers<WorkerRequest, WorkerReply, WorkerProgress | WorkerWants>(
+      importWorker,
+      [request],
+      {
+        // Sent from the start: the worker finds its first batches waiting when it has started.
+        onStart: (_, post) => {
+          if (!plan.fed) return;
+          feeder = new Feeder(post, job.path, csvOptions(options.onInvalid, options.delimiter));
+        },
+        onNote: (_, note) => {
+          if ("progress" in note) onProgress?.(plan.worker, note.progress);
+          else if ("took" in note) feeder?.took(note.took);
+          else feeder?.stop();
+        },
+        onAnswer: onImported &&
+          ((_, answer) => answer.ok && onImported(plan.worker, answer.report)),
+        signal: options.signal,
+        toError: fromFailure,
+        alongside: here.length === 0 ? undefined : async (signal) => {
+          // The worker's queue first: this thread's own imports block it in
+          // SQLite calls (a commit waits for the disk), and a worker left
+          // without batches then waits too.
+          await feeder?.full();
+          // Loaded only here: a stage of one file loads no import routine in this thread.
+          const { importFile } = await import("./import_file.ts");
+          const store = await (await import("./store/open.ts")).openStore(options.db);
+          try {
+            for (const { job, i } of here) {
+              reports[i] = await importFile(feeder ? paced(store, feeder) : store, job.path, {
+                table: job.table,
+                since,
+                signal,
+                onInvalid: options.onInvalid,
+                rejectsDir: options.rejectsDir,
+                delimiter: options.delimiter,
+                onProgress: onProgress && ((rows) => onProgress(i, rows)),
+              });
+              onImported?.(i, reports[i]);
+            }
+          } finally {
+            await store.close();
+          }
+        },
+      },
+    );
+    reports[plan.worker] = answer.report;
+    return reports;
+  } finally {
+    feeder?.stop();
+    await feeder?.finished;
+  }
 }
 
-function toError(reply: Extract<WorkerReply, { ok: false }>): Error {
-  if (reply.file !== undefined && reply.reason !== undefined) {
-    return new ImportError(reply.file, reply.reason, { line: reply.line });
+/**
+ * `store` whose writes wait, before each batch, until `feeder` has filled the
+ * worker's queue. Without it this thread took turns: one chunk of its own file
+ * (parsed, checked and written in one go, tens of milliseconds), then one of
+ * the worker's, which the worker had written long before; the worker, the
+ * longer job, then sat idle for two thirds of the time this thread was busy
+ * (per-thread CPU sampled every 0.5 s).
+ */
+function paced(store: Store, feeder: Feeder): Pick<Store, "location" | "write" | "rejectsMark"> {
+  return {
+    location: store.location,
+    rejectsMark: (table, file) => store.rejectsMark(table, file),
+    write: (table, body) =>
+      store.write(table, (writer) =>
+        body({
+          ...writer,
+          upsert: async (rows) => {
+            await feeder.full();
+            return writer.upsert(rows);
+          },
+        })),
+  };
+}
+
+/** Reads a file in this thread and posts its batches to a fed worker, `FEED_AHEAD` at most ahead. */
+class Feeder {
+  /** Settles when the file is closed. */
+  readonly finished: Promise<void>;
+  #post: Post;
+  #ahead = 0;
+  #done = false;
+  #stopped = false;
+  #wake: (() => void) | undefined;
+  #fullWaiters: (() => void)[] = [];
+
+  constructor(post: Post, path: string, options: ReadCsvOptions) {
+    this.#post = post;
+    this.finished = this.#run(path, options).finally(() => {
+      this.#done = true;
+      this.#filled();
+    });
   }
-  return new Error(reply.message);
+
+  /** Settles once the worker's queue is full, or nothing more will be sent. */
+  full(): Promise<void> {
+    if (this.#done || this.#stopped || this.#ahead >= FEED_AHEAD) return Promise.resolve();
+    return new Promise((resolve) => this.#fullWaiters.push(resolve));
+  }
+
+  #filled(): void {
+    for (const resolve of this.#fullWaiters.splice(0)) resolve();
+  }
+
+  /** The worker took `count` more batches. */
+  took(count: number): void {
+    this.#ahead -= count;
+    this.#wake?.();
+  }
+
+  /** The worker wants no more (or is gone). */
+  stop(): void {
+    this.#stopped = true;
+    this.#wake?.();
+    this.#filled();
+  }
+
+  #send(feed: WorkerFeed, transfer: Transferable[] = []): void {
+    if (!this.#stopped) this.#post(feed, transfer);
+  }
+
+  async #run(path: string, options: ReadCsvOptions): Promise<void> {
+    try {
+      const { readCsv } = await import("./csv.ts");
+      for await (const batch of readCsv(path, options)) {
+        while (this.#ahead >= FEED_AHEAD && !this.#stopped) {
+          this.#filled();
+          await new Promise<void>((resolve) => this.#wake = resolve);
+        }
+        if (this.#stopped) return;
+        const packed = packBatch(batch);
+        this.#send({ batch: packed }, transferables(packed));
+        this.#ahead++;
+      }
+      this.#send({ end: true });
+    } catch (error) {
+      this.#send({ failure: toFailure(error) });
+    }
+  }
 }

@@ -12,6 +12,7 @@ import { importFile } from "../lib/import_file.ts";
 import type { TableName } from "../lib/schema.ts";
 import { openStore } from "../lib/store/open.ts";
 import * as linear from "../linear.ts";
+import { importInWorkers } from "../lib/worker_pool.ts";
 import { checksum, datasetDir, snapshot, tempDir, writeFile } from "./helpers.ts";
 
 const C = "user_id,name,address,zip_code,phone_number,email\n";
@@ -365,6 +366,39 @@ Deno.test("importFile() refuses every bad input with its exact message and chang
     });
   }
   await store.close();
+});
+
+Deno.test("a worker fed by the calling thread refuses or rejects every bad input as importFile() does", async (t) => {
+  await using data = await datasetDir(10);
+  await using dir = await tempDir();
+  const db = await filledDb(dir.path, data.path);
+  for (const c of CASES) {
+    await t.step(c.name, async () => {
+      await using files = await tempDir();
+      const path = await casePath(files.path, c);
+      const before = checksums(db); // a skip-mode import of the step before added rows
+      for (const onInvalid of ["fail", "skip"] as const) {
+        // A stage of one file: its worker is always fed (lib/parallel_plan.ts).
+        const imported = importInWorkers([{ path, table: c.table }], {
+          db,
+          onInvalid,
+          rejectsDir: files.path,
+        });
+        if (onInvalid === "skip" && c.rejected !== undefined) {
+          const [report] = await imported;
+          assert.equal(report.rejected, c.rejected);
+          assert.equal(report.processed, dataRows(c));
+          continue;
+        }
+        await assert.rejects(imported, (error: Error) => {
+          assert.ok(error instanceof ImportError, error.stack);
+          assert.equal(error.message, `Cannot import "${path}": ${c.reason}`);
+          return true;
+        });
+        assert.deepEqual(checksums(db), before, `${onInvalid}: tables changed`);
+      }
+    });
+  }
 });
 
 Deno.test('importFile() with onInvalid "skip" rejects exactly the bad rows and imports the rest', async (t) => {

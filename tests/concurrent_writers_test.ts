@@ -8,6 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { generateDataset } from "../lib/generate.ts";
+import { importFile } from "../lib/import_file.ts";
+import { openStore } from "../lib/store/open.ts";
 import * as linear from "../linear.ts";
 import * as parallel from "../parallel.ts";
 import { checksum, countRows, datasetDir, runDeno, tempDir } from "./helpers.ts";
@@ -111,4 +113,24 @@ Deno.test("parallel.run() called several times at once on one database never hit
   }
   assert.equal(countRows(db, "customers"), ROWS);
   assert.equal(countRows(db, "products"), ROWS);
+});
+
+Deno.test("two imports of one table in one thread both commit, the second waiting for the first", async () => {
+  await using dir = await tempDir();
+  await generateDataset(dir.path, { rows: 20_000 });
+  const db = `${dir.path}/t.db`;
+  const [first, second] = [await openStore(db), await openStore(db)];
+  try {
+    const path = `${dir.path}/products.csv`;
+    // The second one's BEGIN IMMEDIATE finds the first one's lock held; waiting
+    // for it must not block the thread the first one needs to finish.
+    const reports = await Promise.all([importFile(first, path), importFile(second, path)]);
+    assert.deepEqual(reports.map((r) => [r.before, r.after]).sort(), [[0, 20_000], [
+      20_000,
+      20_000,
+    ]]);
+  } finally {
+    await first.close();
+    await second.close();
+  }
 });
