@@ -158,3 +158,25 @@ Deno.test("the rejects file of an import that another import of the same file ov
   assert.equal(await Deno.readTextFile(final), "the later import's rejects\n");
   assert.deepEqual(named(dir.path, ".partial"), []);
 });
+
+Deno.test({
+  name: "a skip-mode import whose COMMIT fails on a full disk leaves no partial rejects file",
+  ignore: disk === undefined,
+  fn: async () => {
+    // The database and the rejects file on one tiny disk: the rows fit, the
+    // commit does not; the first import's tables are gone with its rollback.
+    await using full = (await tinyDisk(64))!;
+    await using dir = await tempDir();
+    const path = await writeFile(dir.path, "p.csv", products(400, 2));
+    const store = await openStore(`${full.path}/db`);
+    try {
+      await assert.rejects(
+        importFile(store, path, { onInvalid: "skip", rejectsDir: full.path }),
+        /Cannot (write to|open) database ".*products\.db": the disk is full/,
+      );
+    } finally {
+      await store.close();
+    }
+    assert.deepEqual(named(full.path, ".partial"), []);
+  },
+});

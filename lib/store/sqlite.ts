@@ -253,9 +253,18 @@ export class SqliteStore implements Store {
   }
 
   rejectsMark(table: Table, file: string): Promise<string | undefined> {
-    const row = this.#table(table).prepare(`SELECT "token" FROM "rejects_marks" WHERE "file" = ?`)
-      .get(file) as { token: string } | undefined;
-    return Promise.resolve(row?.token);
+    // Asked without creating anything: it is asked after a failed write too,
+    // whose rollback may have taken the new tables with it (a first import on
+    // a full disk), and a table of marks never committed holds no mark.
+    try {
+      const row = this.#open(table).prepare(
+        `SELECT "token" FROM "rejects_marks" WHERE "file" = ?`,
+      ).get(file) as { token: string } | undefined;
+      return Promise.resolve(row?.token);
+    } catch (error) {
+      if (/no such table/.test(String(error))) return Promise.resolve(undefined);
+      throw databaseError(this.#file(table.name), error);
+    }
   }
 
   async write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T> {
