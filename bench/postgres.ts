@@ -19,6 +19,8 @@
  */
 import { getTable, quoteIdent, type Table, TABLES } from "../lib/schema.ts";
 import { createTableSql } from "../lib/store/postgres.ts";
+import { type Shape, SHAPES } from "../lib/generate.ts";
+import { datasetFor } from "./datasets.ts";
 import type { BenchResults, BenchRun, PgRatios } from "./results.ts";
 import { median } from "./stats.ts";
 
@@ -67,16 +69,34 @@ export async function reachablePg(
 }
 
 /**
- * The PostgreSQL runs of one round on the dataset in `dataDir`, in schemas
- * named after `round` (alternate `reverse` between rounds, so that no variant
- * always runs right after another).
+ * The PostgreSQL runs of one round at `rows` rows per file, on both shapes of
+ * the generator's files (the export shape's variants are named with `_export`),
+ * in schemas named after `round` (alternate `reverse` between rounds, so that
+ * no variant always runs right after another).
  */
 export async function pgRuns(
   pg: PgServer,
-  dataDir: string,
+  rows: number,
   round: string,
   reverse = false,
 ): Promise<PgRun[]> {
+  const runs: PgRun[] = [];
+  for (const shape of SHAPES) {
+    const dataDir = await datasetFor(rows, shape);
+    for (const run of await shapeRuns(pg, dataDir, `${round}_${shape}`)) {
+      runs.push({ ...run, name: variantName(run.name, shape) });
+    }
+  }
+  return reverse ? runs.reverse() : runs;
+}
+
+/** A variant's name in results.json: the export shape's carry `_export`. */
+function variantName(name: string, shape: Shape): string {
+  return shape === "plain" ? name : `${name}_${shape}`;
+}
+
+/** The runs of one round on the dataset in `dataDir`, in schemas named after `round`. */
+async function shapeRuns(pg: PgServer, dataDir: string, round: string): Promise<PgRun[]> {
   const copies = await Promise.all(FILES.map((table) => copyCommand(table, dataDir)));
   const schemaOf = (name: string) => `${round}_${name}`;
   const create = (schema: string) =>
@@ -109,7 +129,7 @@ export async function pgRuns(
       location.href,
     ];
   };
-  const runs: PgRun[] = [
+  return [
     {
       name: "psql_copy",
       argv: psqlArgv(pg),
@@ -139,37 +159,45 @@ export async function pgRuns(
       prepare: full(schemaOf("linear_pg_full")),
     },
   ];
-  return reverse ? runs.reverse() : runs;
 }
 
 /** Drops the schemas of `round`. */
 export async function dropPgSchemas(pg: PgServer, round: string): Promise<void> {
-  await psql(pg, [...FRESH, ...FULL].map((name) => drop(`${round}_${name}`)).join("\n"));
+  const schemas = SHAPES.flatMap((shape) =>
+    [...FRESH, ...FULL].map((name) => drop(`${round}_${shape}_${name}`))
+  );
+  await psql(pg, schemas.join("\n"));
 }
 
-/** The paired ratios at each size in `runs` (sizes without PostgreSQL runs are left out). */
+/** The paired ratios at each size and shape in `runs` (those without PostgreSQL runs left out). */
 export function pgRatios(runs: readonly BenchRun[]): PgRatios[] {
-  const sizes = [...new Set(runs.filter((r) => r.variant === "linear_pg").map((r) => r.rows))];
-  return sizes.map((rows) => {
-    const paired = (over: string, under: string): number | null => {
+  const ratios: PgRatios[] = [];
+  for (const shape of SHAPES) {
+    const name = (variant: string) => variantName(variant, shape);
+    const sizes = new Set(runs.filter((r) => r.variant === name("linear_pg")).map((r) => r.rows));
+    for (const rows of sizes) {
       const at = (variant: string) =>
         new Map(
-          runs.filter((r) => r.rows === rows && r.variant === variant)
+          runs.filter((r) => r.rows === rows && r.variant === name(variant))
             .map((r) => [r.round, r.seconds]),
         );
-      const [a, b] = [at(over), at(under)];
-      const ratios = [...a].filter(([round]) => b.has(round)).map(([round, s]) =>
-        s / b.get(round)!
-      );
-      return ratios.length === 0 ? null : median(ratios);
-    };
-    return {
-      rows,
-      fresh: paired("linear_pg", "psql_copy"),
-      full: paired("linear_pg_full", "psql_upsert"),
-      parallel: paired("parallel_pg", "linear_pg"),
-    };
-  });
+      const paired = (over: string, under: string): number | null => {
+        const [a, b] = [at(over), at(under)];
+        const each = [...a].filter(([round]) => b.has(round)).map(([round, s]) =>
+          s / b.get(round)!
+        );
+        return each.length === 0 ? null : median(each);
+      };
+      ratios.push({
+        rows,
+        shape,
+        fresh: paired("linear_pg", "psql_copy"),
+        full: paired("linear_pg_full", "psql_upsert"),
+        parallel: paired("parallel_pg", "linear_pg"),
+      });
+    }
+  }
+  return ratios;
 }
 
 /** How findings.txt writes seconds, ratios and row counts. */
@@ -190,24 +218,30 @@ export interface FindingsFormat {
 export function pgFindings(results: BenchResults, format: FindingsFormat): string[] {
   const present = (variant: string) => results.summary.some((s) => s.variant === variant);
   if (!present("linear_pg")) return [];
-  const variants = ["linear", ...FRESH, ...FULL].filter(present);
-  const grid = [["rows", ...variants]];
-  for (const rows of results.sizes) {
-    grid.push([
-      format.rows(rows),
-      ...variants.map((variant) => {
-        const found = results.summary.find((s) => s.variant === variant && s.rows === rows);
-        return found === undefined ? "-" : format.time(found.medianSeconds);
-      }),
-    ]);
-  }
-  const widths = grid[0].map((_, c) => Math.max(...grid.map((row) => row[c].length)));
   const lines = [
     "",
-    "POSTGRESQL AGAINST PSQL ON THE SAME SERVER (median seconds; linear is SQLite's)",
-    ...grid.map((row) => "  " + row.map((cell, c) => cell.padStart(widths[c])).join("  ")),
+    "POSTGRESQL AGAINST PSQL ON THE SAME SERVER (median seconds; linear is SQLite's, plain shape)",
   ];
-  const targets: [keyof Omit<PgRatios, "rows">, string][] = [
+  for (const shape of SHAPES) {
+    const variants = [...FRESH, ...FULL].map((v) => variantName(v, shape)).filter(present);
+    if (variants.length === 0) continue;
+    if (shape === "plain" && present("linear")) variants.unshift("linear");
+    const grid = [[`rows (${shape})`, ...variants]];
+    for (const rows of results.sizes) {
+      grid.push([
+        format.rows(rows),
+        ...variants.map((variant) => {
+          const found = results.summary.find((s) => s.variant === variant && s.rows === rows);
+          return found === undefined ? "-" : format.time(found.medianSeconds);
+        }),
+      ]);
+    }
+    const widths = grid[0].map((_, c) => Math.max(...grid.map((row) => row[c].length)));
+    lines.push(
+      ...grid.map((row) => "  " + row.map((cell, c) => cell.padStart(widths[c])).join("  ")),
+    );
+  }
+  const targets: [keyof Omit<PgRatios, "rows" | "shape">, string][] = [
     ["fresh", "into empty tables linear takes {} psql's \\copy (target 1.3x)"],
     [
       "full",
@@ -215,15 +249,15 @@ export function pgFindings(results: BenchResults, format: FindingsFormat): strin
     ],
     ["parallel", "parallel takes {} linear's time (target 0.6x from 300,000 rows per file)"],
   ];
+  // Results written before shapes were measured have neither `postgres` nor export runs.
   for (const ratios of results.postgres ?? pgRatios(results.runs)) {
     const said = targets.flatMap(([key, text]) => {
       const value = ratios[key];
       return value === null ? [] : [text.replace("{}", format.ratio(value))];
     });
     lines.push(
-      `- ${format.rows(ratios.rows)} rows per file (medians of each round's ratio): ${
-        said.join("; ")
-      }.`,
+      `- ${format.rows(ratios.rows)} rows per file, ${ratios.shape ?? "plain"} shape ` +
+        `(medians of each round's ratio): ${said.join("; ")}.`,
     );
   }
   return lines;

@@ -52,6 +52,8 @@ export interface BenchResults {
 export interface PgRatios {
   /** Rows per file. */
   rows: number;
+  /** The files' shape (lib/generate.ts). */
+  shape: "plain" | "export";
   /** `linear_pg` over `psql_copy`: into empty tables (target: at most 1.3). */
   fresh: number | null;
   /** `linear_pg_full` over `psql_upsert`: into full tables (target: at most 1.1). */

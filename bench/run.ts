@@ -207,7 +207,7 @@ export async function runBench(
         });
       }
       const schemas = `bench_${crypto.randomUUID().slice(0, 8)}`;
-      if (pg !== undefined) all.push(...await pgRuns(pg, dataDir, schemas, round % 2 === 1));
+      if (pg !== undefined) all.push(...await pgRuns(pg, rows, schemas, round % 2 === 1));
       for (const { name, argv, stdin, prepare } of all) {
         await Deno.remove(`${SCRATCH}/db`, { recursive: true }).catch(() => {});
         await Deno.mkdir(`${SCRATCH}/db`, { recursive: true });

@@ -49,6 +49,7 @@ import {
   getTable,
   headerName,
   type Reference,
+  Refusal,
   type Table,
   tableForHeader,
   type TableName,
@@ -261,7 +262,7 @@ function readHeader(path: string, first: CsvBatch, name: TableName | undefined):
     : undefined;
   return {
     table,
-    ...rowConverter(path, table, order),
+    ...rowConverter(table, order),
     columns: header.map(headerName),
     firstText,
   };
@@ -304,20 +305,24 @@ function columnOrder(path: string, table: Table, header: string[], line: number)
   });
 }
 
-/** Turns a record, read on `line`, into a row in the table's column order, or throws. */
-type Converter = (record: string[], line: number) => Value[];
+/**
+ * Turns a record into a row in the table's column order, or returns why it
+ * cannot (the reason of an {@linkcode ImportError}). Returned, not thrown: in
+ * skip mode a tenth of rows refused made as many errors thrown and caught,
+ * the costliest part of the check.
+ */
+type Converter = (record: string[]) => Value[] | string;
 
 /**
- * Returns `convert`, which turns a record into a row in column order or
- * throws, and `altered`, the number of values so far whose text differs from
- * the field they came from (a trimmed key, a quantity written ` 7`): while it
- * stays the same, the file's text holds the rows as they are. When the header
- * is in schema order (the usual case) the record array itself becomes the row,
- * and only the columns with a conversion are touched: no allocation per row
- * on the hot path.
+ * Returns `convert`, which turns a record into a row in column order or into
+ * the reason it cannot, and `altered`, the number of values so far whose text
+ * differs from the field they came from (a trimmed key, a quantity written
+ * ` 7`): while it stays the same, the file's text holds the rows as they are.
+ * When the header is in schema order (the usual case) the record array itself
+ * becomes the row, and only the columns with a conversion are touched: no
+ * allocation per row on the hot path.
  */
 function rowConverter(
-  path: string,
   table: Table,
   order: number[],
 ): { convert: Converter; altered: () => number } {
@@ -326,31 +331,23 @@ function rowConverter(
   const converted = table.columns.flatMap((column, c) =>
     column.convert === undefined ? [] : [{ c, convert: column.convert }]
   );
-  const fail = (record: string[], c: number, error: unknown, line: number) => {
+  const fail = (record: string[], c: number, refusal: Refusal) => {
     const name = table.columns[c].name;
     const field = record[order[c]];
-    return new ImportError(
-      path,
-      field.trim() === ""
-        ? `has an empty ${name}`
-        : `has ${name} "${field}", which ${(error as Error).message}`,
-      { line },
-    );
+    return field.trim() === ""
+      ? `has an empty ${name}`
+      : `has ${name} "${field}", which ${refusal.reason}`;
   };
   let altered = 0;
-  const convert = (record: string[], line: number): Value[] => {
-    if (record.length !== width) {
-      throw new ImportError(path, `has ${record.length} fields, expected ${width}`, { line });
-    }
+  const convert = (record: string[]): Value[] | string => {
+    if (record.length !== width) return `has ${record.length} fields, expected ${width}`;
     const row: Value[] = inPlace ? record : order.map((index) => record[index]);
     for (const { c, convert } of converted) {
       const field = row[c] as string;
-      try {
-        row[c] = convert(field);
-      } catch (error) {
-        throw fail(record, c, error, line);
-      }
-      if (String(row[c]) !== field) altered++;
+      const value = convert(field);
+      if (value instanceof Refusal) return fail(record, c, value);
+      row[c] = value;
+      if (String(value) !== field) altered++;
     }
     return row;
   };
@@ -382,7 +379,8 @@ function strictCheck({ path, table, convert, keys }: CheckContext): CheckBatch {
     try {
       for (; i < rows.length; i++) {
         const line = batch.lines[i];
-        const row = convert(batch.records[i], line);
+        const row = convert(batch.records[i]);
+        if (typeof row === "string") throw new ImportError(path, row, { line });
         const earlier = keys.add(row[0] as string, line);
         if (earlier !== undefined) {
           throw new ImportError(path, repeats(table, row[0] as string, earlier), { line });
@@ -428,40 +426,48 @@ async function checkReferences(
  */
 function skipCheck({ table, convert, keys }: CheckContext, rejects: Rejects): CheckBatch {
   return async (batch, writer) => {
+    const { records, lines } = batch;
     const refused: { line: number; reason: string; raw: string }[] = [];
-    let candidates: { row: Value[]; line: number; raw: string }[] = [];
-    for (let i = 0; i < batch.records.length; i++) {
-      const line = batch.lines[i];
-      const raw = batch.raw![i];
-      const invalid = batch.invalid?.get(line);
+    const refuse = (i: number, reason: string) =>
+      refused.push({ line: lines[i], reason, raw: batch.raw![i] });
+    // The rows that passed so far, and the index of each one's record: no
+    // object per row, which a clean file would otherwise pay for every row.
+    let rows: Value[][] = [];
+    let at: number[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const invalid = batch.invalid?.get(lines[i]);
       if (invalid !== undefined) {
-        refused.push({ line, reason: invalid, raw });
+        refuse(i, invalid);
         continue;
       }
-      try {
-        candidates.push({ row: convert(batch.records[i], line), line, raw });
-      } catch (error) {
-        if (!(error instanceof ImportError)) throw error;
-        refused.push({ line, reason: error.reason, raw });
+      const row = convert(records[i]);
+      if (typeof row === "string") refuse(i, row);
+      else {
+        rows.push(row);
+        at.push(i);
       }
     }
-    const rows = candidates.map(({ row }) => row);
     for await (const { reference, index, absent } of absentReferences(table, writer, rows)) {
-      candidates = candidates.filter(({ row, line, raw }) => {
+      const keep = rows.map((row, j) => {
         const value = row[index] as string;
         if (!absent.has(value)) return true;
-        refused.push({ line, reason: missingReason(reference, value), raw });
+        refuse(at[j], missingReason(reference, value));
         return false;
       });
+      rows = rows.filter((_, j) => keep[j]);
+      at = at.filter((_, j) => keep[j]);
     }
     const kept: Value[][] = [];
-    for (const { row, line, raw } of candidates) {
-      const earlier = keys.add(row[0] as string, line);
-      if (earlier === undefined) kept.push(row);
-      else refused.push({ line, reason: repeats(table, row[0] as string, earlier), raw });
+    for (let j = 0; j < rows.length; j++) {
+      const key = rows[j][0] as string;
+      const earlier = keys.add(key, lines[at[j]]);
+      if (earlier === undefined) kept.push(rows[j]);
+      else refuse(at[j], repeats(table, key, earlier));
     }
-    refused.sort((a, b) => a.line - b.line);
-    for (const { line, reason, raw } of refused) await rejects.add(line, reason, raw);
+    if (refused.length > 0) {
+      refused.sort((a, b) => a.line - b.line);
+      for (const { line, reason, raw } of refused) await rejects.add(line, reason, raw);
+    }
     return kept;
   };
 }

@@ -23,6 +23,7 @@ import type { ReadCsvOptions } from "./csv.ts";
 import type { Store } from "./store/store.ts";
 import { estimateRows } from "./estimate_rows.ts";
 import { planParallel } from "./parallel_plan.ts";
+import { isServerLocation } from "./store/open.ts";
 import { packBatch, transferables } from "./batch_transfer.ts";
 import {
   FEED_AHEAD,
@@ -184,12 +185,18 @@ export async function importInWorkers(
 ): Promise<ImportReport[]> {
   const since = options.since ?? performance.now();
   const { onProgress, onImported } = options;
-  const plan = planParallel(
+  const planned = planParallel(
     await Promise.all(jobs.map(async (job) => ({
       rows: await estimateRows(job.path).catch(() => 0),
       bytes: await Deno.stat(job.path).then((info) => info.size, () => 0),
     }))),
   );
+  // A server does each table's database work in a process of its own: a fed
+  // worker would only write the records it is sent as CSV again, where one
+  // reading its own file sends the file's text. Measured, 1,000,000 rows per
+  // file on PostgreSQL, the client's CPU time: fed 5.8-6.4 s, each thread
+  // reading its own file 3.3-3.6 s (linear.ts 2.7-4.3 s).
+  const plan = isServerLocation(options.db) ? { ...planned, fed: false } : planned;
   const job = jobs[plan.worker];
   const request: WorkerRequest = {
     ...job,
@@ -274,9 +281,9 @@ function paced(store: Store, feeder: Feeder): Pick<Store, "location" | "write" |
       store.write(table, (writer) =>
         body({
           ...writer,
-          upsert: async (rows) => {
+          upsert: async (rows, csv) => {
             await feeder.full();
-            return writer.upsert(rows);
+            return writer.upsert(rows, csv);
           },
         })),
   };

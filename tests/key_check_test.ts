@@ -25,6 +25,14 @@ Deno.test("KeyCheck names the earlier line of a repeated key, in any order of ke
     { name: "the empty string", keys: ["", "a", ""] },
     { name: "keys beyond Latin-1 after Latin-1 ones", keys: ["é1", "Ω1", "日本", "é1", "Ω1"] },
     { name: "keys that differ only in length", keys: ["a", "aa", "a", "aaa", "aa"] },
+    {
+      name: "ascending with repeats of earlier keys, then a new key out of order",
+      keys: ["C1", "C2", "C1", "C3", "C2", "C10", "C3", "C5", "C10", "C5", "C4", "C4", "C1"],
+    },
+    {
+      name: "a repeat of the last key, then ascending again",
+      keys: ["P1", "P2", "P2", "P3", "P1"],
+    },
   ];
   for (const { name, keys } of cases) {
     await t.step(name, () => assert.deepEqual(added(keys), expected(keys)));
@@ -39,7 +47,11 @@ Deno.test("KeyCheck agrees with a Map over 200,000 keys in ascending, shuffled a
     .sort((a, b) => a.at - b.at).map(({ key }) => key);
   const repeating = Array.from({ length: 200_000 }, () => `K${Math.floor(random() * 150_000)}`);
   const lateRepeat = [...ascending.slice(0, 100_000), ...ascending.slice(50_000, 60_000)];
-  for (const keys of [ascending, shuffled, repeating, lateRepeat]) {
+  // As a bad export has them: ascending, with a tenth of the rows repeating an earlier key.
+  const ascendingWithRepeats = ascending.map((key, i) =>
+    i % 10 === 9 ? ascending[Math.floor(random() * i)] : key
+  );
+  for (const keys of [ascending, shuffled, repeating, lateRepeat, ascendingWithRepeats]) {
     const [got, want] = [added(keys), expected(keys)];
     const wrong = keys.findIndex((_, i) => got[i] !== want[i]);
     assert.equal(wrong, -1, `key ${wrong}: ${got[wrong]} instead of ${want[wrong]}`);
