@@ -6,10 +6,11 @@
  * files, and also parses the largest file for the worker ("feeds" it) when
  * that balances the two threads better than letting the worker parse its own.
  *
- * On the benchmark's pair (customers 92 MB, products 35 MB, 1,000,000 rows
- * each) a worker per file left products' thread idle for a third of the run;
- * fed, the customers worker does only its SQLite work and the calling thread
- * parses both files and imports products (measured in bench/results.json).
+ * Feeding pays where the calling thread would otherwise idle: a stage's only
+ * file (rentals; 1,000,000 customers alone: fed 0.93x linear's time, the
+ * worker reading its own 1.04x) or one much larger than the others. On the
+ * benchmark's pair (customers 92 MB, products 35 MB, 1,000,000 rows each) it
+ * does not: the calling thread, parsing both, became the critical path.
  *
  * @example
  * ```ts
@@ -43,9 +44,15 @@ export interface ParallelPlan {
 // products 35 MB, parse 481 ms, the rest 2,408 ms). Only their ratios matter.
 const PARSE = { row: 165, byte: 9.2 };
 const REST = { row: 1219, byte: 34.4 };
-// Sending parsed batches: packing them, the copy and the garbage on this
-// thread (a third of the parsing, traced), and unpacking them on the worker's.
-const SEND = 0.3;
+// Sending parsed batches, in units of parsing them: packing, the copy and the
+// garbage on this thread, and unpacking on the worker's. Traced, packing alone
+// was a third of the parsing; but whole processes measured more (2026-12-04,
+// 4 paired rounds, 1,000,000 rows per file): fed used 0.85 s more CPU than
+// each thread reading its own file on the plain pair (1.9x customers' parse)
+// and 0.16 s more on the export pair, and took 1.12x and 1.04x its time (at
+// 1,000 rows: 79 against 68 ms, medians of 21). SEND is set from those runs,
+// so the plan picks what they measured faster on both pairs and on one file.
+const SEND = 1.6;
 const RECEIVE = 0.1;
 
 function parseCost(file: FileSize): number {
