@@ -1,7 +1,9 @@
 /**
  * `deno task chart`: draws docs/scaling.svg from bench/results.json: median
- * wall time against rows per file, log-log, one line per variant, with the
- * crossover of parallel and linear marked.
+ * wall time against rows per file, log-log, one line per charted variant
+ * (the export shape's dashed, in its plain twin's colour), with the crossover
+ * of parallel and linear marked. The skip-mode and full-table PostgreSQL
+ * variants are left to findings.txt, where their ratios are.
  *
  * @module
  */
@@ -12,12 +14,16 @@ import { roundCrossover } from "./stats.ts";
 const WIDTH = 760;
 const HEIGHT = 480;
 const MARGIN = { left: 86, right: 150, top: 50, bottom: 60 };
+/** The charted variants, in legend order, and their colours. */
 const COLORS: Record<string, string> = {
+  floor: "#bcbd22",
   baseline: "#d62728",
   linear: "#1f77b4",
+  linear_export: "#1f77b4",
   parallel: "#2ca02c",
+  parallel_export: "#2ca02c",
   sqlite3: "#7f7f7f",
-  floor: "#bcbd22",
+  sqlite3_export: "#7f7f7f",
   linear_pg: "#9467bd",
   parallel_pg: "#8c564b",
 };
@@ -41,9 +47,12 @@ function secondsLabel(seconds: number): string {
 
 /** The SVG text of the scaling chart for `results`. */
 export function scalingChart(results: BenchResults): string {
-  const variants = [...new Set(results.summary.map((s) => s.variant))];
+  const measured = new Set(results.summary.map((s) => s.variant));
+  const variants = Object.keys(COLORS).filter((variant) => measured.has(variant));
   const xs = results.sizes;
-  const ys = results.summary.map((s) => s.medianSeconds);
+  const ys = results.summary.filter((s) => variants.includes(s.variant)).map((s) =>
+    s.medianSeconds
+  );
   const xTicks = decades(Math.min(...xs), Math.max(...xs));
   const yTicks = decades(Math.min(...ys), Math.max(...ys));
   // A single size or time still gets a decade of axis, not a zero-width one.
@@ -113,12 +122,13 @@ export function scalingChart(results: BenchResults): string {
     );
   }
   variants.forEach((variant, i) => {
-    const color = COLORS[variant] ?? "#000";
+    const color = COLORS[variant];
+    const dash = variant.endsWith("_export") ? ` stroke-dasharray="5 3"` : "";
     const points = results.summary.filter((s) => s.variant === variant)
       .sort((a, b) => a.rows - b.rows)
       .map((s) => [x(s.rows), y(s.medianSeconds)]);
     parts.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${
+      `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${
         points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(" ")
       }"/>`,
       ...points.map(([px, py]) =>
@@ -128,7 +138,9 @@ export function scalingChart(results: BenchResults): string {
     const ly = MARGIN.top + 10 + i * 20;
     const lx = MARGIN.left + plotW + 16;
     parts.push(
-      `<line x1="${lx}" y1="${ly}" x2="${lx + 22}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
+      `<line x1="${lx}" y1="${ly}" x2="${
+        lx + 22
+      }" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`,
       `<text x="${lx + 28}" y="${ly + 4}">${escape(variant)}</text>`,
     );
   });

@@ -8,7 +8,7 @@
 import { pgFindings } from "./postgres.ts";
 import type { BenchResults, BenchSummary } from "./results.ts";
 import { sizeLabel } from "./datasets.ts";
-import { roundCrossover } from "./stats.ts";
+import { median, paired, roundCrossover } from "./stats.ts";
 
 function time(seconds: number): string {
   return seconds >= 1 ? `${seconds.toFixed(2)} s` : `${Math.round(seconds * 1000)} ms`;
@@ -32,7 +32,9 @@ const KNOWN: { fn: string; where: RegExp; what: string }[] = [
   // papaparse was the reader until lib/csv.ts scanned for itself; results.json may predate that.
   { fn: "Parser.parse", where: /papaparse/, what: "papaparse splitting fields" },
   { fn: "scan", where: /lib\/csv/, what: "the CSV reader splitting fields" },
-  { fn: "upsert", where: /sqlite_store/, what: "binding rows to statements" },
+  { fn: "upsert", where: /store\/sqlite/, what: "binding rows to statements" },
+  { fn: "find", where: /lib\/csv/, what: "the CSV reader finding quotes and line ends" },
+  { fn: "readCsv", where: /lib\/csv/, what: "the CSV reader building rows" },
   { fn: "(garbage collector)", where: /native/, what: "garbage collection" },
 ];
 
@@ -41,10 +43,12 @@ function spot(s: { fn: string; where: string; percent: number }): string {
   return `${known?.what ?? `${s.fn} (${s.where})`} ${s.percent}%`;
 }
 
-/** Why the two workers do not finish together, from the measured phases. */
+/** Why the two threads do not finish together, from the measured phases (plain shape). */
 function unequal(results: BenchResults, size: number): string {
   const total = (file: string) => {
-    const p = results.phases.find((phase) => phase.rows === size && phase.file === file);
+    const p = results.phases.find((phase) =>
+      phase.rows === size && phase.file === file && phase.shape === "plain"
+    );
     return p === undefined ? 0 : p.read + p.parse + p.begin + p.validate + p.insert + p.commit;
   };
   const customers = total("customers");
@@ -52,12 +56,160 @@ function unequal(results: BenchResults, size: number): string {
   if (customers === 0 || products === 0) return "the two files are unequal";
   return `the two files are unequal (linearly, customers take ${
     time(customers / 1000)
-  } and products ${time(products / 1000)}), so the customers worker finishes last`;
+  } and products ${
+    time(products / 1000)
+  }), so the customers worker finishes last and its import is the floor`;
 }
 
 /** A measured crossover, to the two significant digits it can claim. */
 function about(count: number): string {
   return rows(roundCrossover(count));
+}
+
+/** One target of issue 13, measured on each shape (null where the shape was not run). */
+interface Target {
+  measure: string;
+  plain: number | null;
+  export: number | null;
+  /** The bound the value must not exceed (or, with `below`, must stay under). */
+  bound: number;
+  below?: boolean;
+  /** How values and the bound are written. */
+  unit: "x" | "floors" | "MiB";
+}
+
+function formatTarget(value: number, unit: Target["unit"]): string {
+  if (unit === "x") return ratio(value);
+  if (unit === "MiB") return `${Math.round(value)} MiB`;
+  return `${value >= 0 ? "+" : ""}${value.toFixed(2)}`;
+}
+
+/**
+ * The median over the rounds of (`over` − `under`) / `floor`, all measured in
+ * the same round: what `over` adds to `under`, in Deno start-ups.
+ */
+function addedFloors(results: BenchResults, rows: number, over: string, under: string) {
+  const at = (variant: string) =>
+    new Map(
+      results.runs.filter((r) => r.rows === rows && r.variant === variant)
+        .map((r) => [r.round, r.seconds]),
+    );
+  const [a, b, floor] = [at(over), at(under), at("floor")];
+  const each = [...a].filter(([round]) => b.has(round) && floor.has(round))
+    .map(([round, s]) => (s - b.get(round)!) / floor.get(round)!);
+  return each.length === 0 ? null : median(each);
+}
+
+/** The targets of issue 13 with their values in `results`. */
+function targets(results: BenchResults): Target[] {
+  const small = results.sizes[0];
+  const large = results.sizes.at(-1)!;
+  const pair = (rows: number, over: string, under: string) =>
+    paired(results.runs, rows, over, under);
+  const memory = (variant: string) =>
+    results.summary.find((s) => s.variant === variant && s.rows === large)?.medianPeakRssMiB ??
+      null;
+  const [s, l] = [rows(small), rows(large)];
+  return [
+    {
+      measure: `${s}-row pair, linear / Deno start-up floor`,
+      plain: pair(small, "linear", "floor"),
+      export: pair(small, "linear_export", "floor"),
+      bound: 2.5,
+      unit: "x",
+    },
+    {
+      measure: `${s}-row pair, parallel - linear, in floors`,
+      plain: addedFloors(results, small, "parallel", "linear"),
+      export: addedFloors(results, small, "parallel_export", "linear_export"),
+      bound: 1,
+      unit: "floors",
+    },
+    {
+      measure: `${l}-row pair, linear / sqlite3 shell`,
+      plain: pair(large, "linear", "sqlite3"),
+      export: pair(large, "linear_export", "sqlite3_export"),
+      bound: 1,
+      unit: "x",
+    },
+    {
+      measure: `${l}-row pair, parallel / linear`,
+      plain: pair(large, "parallel", "linear"),
+      export: pair(large, "parallel_export", "linear_export"),
+      bound: 0.6,
+      unit: "x",
+    },
+    {
+      measure: `${l}-row pair, peak memory linear`,
+      plain: memory("linear"),
+      export: memory("linear_export"),
+      bound: 200,
+      below: true,
+      unit: "MiB",
+    },
+    {
+      measure: `${l}-row pair, peak memory parallel`,
+      plain: memory("parallel"),
+      export: memory("parallel_export"),
+      bound: 300,
+      below: true,
+      unit: "MiB",
+    },
+    {
+      // "At the speed of strict mode": within the 5% that separates two runs of one variant here.
+      measure: `${l}-row pair, --skip-invalid / strict, clean file`,
+      plain: pair(large, "linear_skip", "linear"),
+      export: null,
+      bound: 1.05,
+      unit: "x",
+    },
+    {
+      measure: `${l}-row pair, --skip-invalid 10% rejected / strict clean`,
+      plain: pair(large, "linear_skip_dirty", "linear"),
+      export: null,
+      bound: 1.2,
+      unit: "x",
+    },
+  ];
+}
+
+/** The table of targets, then the same pairs in CPU time. */
+function targetLines(results: BenchResults): string[] {
+  const met = (t: Target, value: number | null) =>
+    value === null ? [] : [(t.below ? value < t.bound : value <= t.bound) ? "met" : "missed"];
+  const grid = [["measure", "plain", "export", "target", "plain/export"]];
+  for (const t of targets(results)) {
+    grid.push([
+      t.measure,
+      t.plain === null ? "-" : formatTarget(t.plain, t.unit),
+      t.export === null ? "-" : formatTarget(t.export, t.unit),
+      `${t.below ? "<" : "<="} ${formatTarget(t.bound, t.unit)}`,
+      [...met(t, t.plain), ...met(t, t.export)].join("/") || "-",
+    ]);
+  }
+  const widths = grid[0].map((_, c) => Math.max(...grid.map((row) => row[c].length)));
+  const lines = grid.map((row) =>
+    "  " + row.map((cell, c) => c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))
+      .join("  ")
+  );
+  const large = results.sizes.at(-1)!;
+  const cpu = (over: string, under: string) => {
+    const value = paired(results.runs, large, over, under, "cpuSeconds");
+    return value === null ? "-" : ratio(value);
+  };
+  lines.push(
+    `- In CPU time (user + system, every thread) at ${
+      rows(large)
+    } rows per file, the same pairs: ` +
+      `linear / sqlite3 ${cpu("linear", "sqlite3")} plain, ${
+        cpu("linear_export", "sqlite3_export")
+      } export; parallel / linear ${cpu("parallel", "linear")} plain, ${
+        cpu("parallel_export", "linear_export")
+      } export; --skip-invalid / strict ${cpu("linear_skip", "linear")} clean, ${
+        cpu("linear_skip_dirty", "linear")
+      } with 10% rejected.`,
+  );
+  return lines;
 }
 
 /** The findings text for `results`. */
@@ -84,6 +236,10 @@ export function renderFindings(results: BenchResults): string {
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Deno ${m.deno}, SQLite ${m.sqlite}.`,
     "Times are medians of whole-process runs, variants alternated round by round; ratios",
     "compare medians from the same run. Rows are per file (customers and products each).",
+    "The export shape is a CRM's: BOM, CRLF, other column order, a fifth of addresses on two lines.",
+    "",
+    "TARGETS (issue 13; medians of each round's ratio, both variants measured in that round)",
+    ...targetLines(results),
     "",
     "WHAT THE PROFILE SHOWS (docs/profile/)",
   );
@@ -97,34 +253,43 @@ export function renderFindings(results: BenchResults): string {
       } (docs/profile/baseline_${sizeLabel(large)}.md).`,
     );
   }
-  const linearSpots = results.hotSpots[`linear_${sizeLabel(large)}`] ?? [];
-  if (linearSpots.length > 0) {
+  for (const [name, shape] of [["linear", "plain"], ["linear_export", "export"]]) {
+    const linearSpots = results.hotSpots[`${name}_${sizeLabel(large)}`] ?? [];
+    if (linearSpots.length === 0) continue;
     bullet(
-      `The new linear import at ${sizeLabel(large)} rows: ${
+      `The new linear import at ${sizeLabel(large)} rows, ${shape} shape: ${
         linearSpots.slice(0, 4).map(spot).join(", ")
-      } (docs/profile/linear_${
-        sizeLabel(large)
-      }.md and .svg): the database's own work now dominates.`,
+      } (docs/profile/${name}_${sizeLabel(large)}.md and .svg).`,
     );
   }
   for (const phase of results.phases.filter((p) => p.rows === large)) {
     const total = phase.read + phase.parse + phase.begin + phase.validate + phase.insert +
       phase.commit;
     bullet(
-      `Phases of the linear import of ${phase.file} (${rows(phase.rows)} rows, ${
-        time(total / 1000)
-      }): read ${Math.round(phase.read)} ms, parse ${Math.round(phase.parse)} ms, validate ${
-        Math.round(phase.validate)
-      } ms, insert ${Math.round(phase.insert)} ms, commit ${
-        Math.round(phase.commit)
-      } ms. SQLite's insert and commit are ${
+      `Phases of the linear import of ${phase.file}, ${phase.shape} shape (${
+        rows(phase.rows)
+      } rows, ${time(total / 1000)}): read ${Math.round(phase.read)} ms, parse ${
+        Math.round(phase.parse)
+      } ms, validate ${Math.round(phase.validate)} ms, insert ${
+        Math.round(phase.insert)
+      } ms, commit ${Math.round(phase.commit)} ms. SQLite's insert and commit are ${
         Math.round(((phase.insert + phase.commit) / total) * 100)
       }% of it.`,
     );
   }
 
   lines.push("", "LINEAR AGAINST PARALLEL (median seconds, ratio to linear)");
-  const header = ["rows", "baseline", "linear", "parallel", "par/lin", "sqlite3"];
+  const header = [
+    "rows",
+    "baseline",
+    "linear",
+    "parallel",
+    "par/lin",
+    "sqlite3",
+    "linear_export",
+    "parallel_export",
+    "sqlite3_export",
+  ];
   const table = [header];
   for (const size of sizes) {
     const cell = (variant: string) => {
@@ -138,6 +303,9 @@ export function renderFindings(results: BenchResults): string {
       cell("parallel"),
       ratio(need("parallel", size).ratioToLinear),
       cell("sqlite3"),
+      cell("linear_export"),
+      cell("parallel_export"),
+      cell("sqlite3_export"),
     ]);
   }
   const widths = header.map((_, c) => Math.max(...table.map((r) => r[c].length)));
@@ -167,7 +335,7 @@ export function renderFindings(results: BenchResults): string {
       time(floor.medianSeconds)
     }: it is already "almost instantaneous". Parallel takes ${time(parallelSmall.medianSeconds)} (${
       Math.round((parallelSmall.medianSeconds - linearSmall.medianSeconds) * 1000)
-    } ms more) because each Web Worker starts its own JavaScript runtime and loads the parser.`,
+    } ms more) because its worker starts a JavaScript runtime of its own and loads the import's code again.`,
   );
   if (results.crossoverRows !== null) {
     bullet(
@@ -185,9 +353,9 @@ export function renderFindings(results: BenchResults): string {
       ratio(parallelLarge.ratioToLinear)
     } linear's time (${time(parallelLarge.medianSeconds)} against ${
       time(linearLarge.medianSeconds)
-    }). It cannot reach 0.5x on 2 cores: ${
+    }): a worker imports customers while the calling thread imports products. It cannot reach 0.5x on 2 cores: ${
       unequal(results, large)
-    }, and both workers compete with SQLite's disk writes and the garbage collector for the same two cores.`,
+    }, and the two threads compete with SQLite's disk writes and the garbage collector for the same two cores. Letting the calling thread parse customers for the worker as well (lib/parallel_plan.ts) measured slower on this pair, so the plan keeps it for a file imported alone.`,
   );
   const shell = at("sqlite3", large);
   if (shell !== undefined) {
@@ -196,7 +364,7 @@ export function renderFindings(results: BenchResults): string {
         ratio(linearLarge.medianSeconds / shell.medianSeconds)
       } its time at ${rows(large)} rows (${time(linearLarge.medianSeconds)} against ${
         time(shell.medianSeconds)
-      }), while also checking every key, quantity and quote and naming the line of any bad row.`,
+      }; ratio of medians, the paired ratios are in TARGETS), while also checking every key, quantity and quote and naming the line of any bad row.`,
     );
   }
   if (linearLarge.medianPeakRssMiB !== null && parallelLarge.medianPeakRssMiB !== null) {

@@ -22,7 +22,7 @@ import { createTableSql } from "../lib/store/postgres.ts";
 import { type Shape, SHAPES } from "../lib/generate.ts";
 import { datasetFor } from "./datasets.ts";
 import type { BenchResults, BenchRun, PgRatios } from "./results.ts";
-import { median } from "./stats.ts";
+import { paired } from "./stats.ts";
 
 /** A server to benchmark on, and the psql that reaches it. */
 export interface PgServer {
@@ -176,24 +176,12 @@ export function pgRatios(runs: readonly BenchRun[]): PgRatios[] {
     const name = (variant: string) => variantName(variant, shape);
     const sizes = new Set(runs.filter((r) => r.variant === name("linear_pg")).map((r) => r.rows));
     for (const rows of sizes) {
-      const at = (variant: string) =>
-        new Map(
-          runs.filter((r) => r.rows === rows && r.variant === name(variant))
-            .map((r) => [r.round, r.seconds]),
-        );
-      const paired = (over: string, under: string): number | null => {
-        const [a, b] = [at(over), at(under)];
-        const each = [...a].filter(([round]) => b.has(round)).map(([round, s]) =>
-          s / b.get(round)!
-        );
-        return each.length === 0 ? null : median(each);
-      };
       ratios.push({
         rows,
         shape,
-        fresh: paired("linear_pg", "psql_copy"),
-        full: paired("linear_pg_full", "psql_upsert"),
-        parallel: paired("parallel_pg", "linear_pg"),
+        fresh: paired(runs, rows, name("linear_pg"), name("psql_copy")),
+        full: paired(runs, rows, name("linear_pg_full"), name("psql_upsert")),
+        parallel: paired(runs, rows, name("parallel_pg"), name("linear_pg")),
       });
     }
   }

@@ -1,23 +1,26 @@
 /**
- * `deno task profile`: real profile data. Runs the linear import and the
- * baseline under Deno's V8 profiler on the 1,000-row data and on a
- * 1,000,000-row pair (writing the Markdown reports and flame graphs to
- * docs/profile/), then measures in code where the linear import's time goes,
- * phase by phase and file by file (docs/profile/phases.json).
+ * `deno task profile`: real profile data. Runs the linear import (on both
+ * file shapes) and the baseline under Deno's V8 profiler on the 1,000-row data
+ * and on a 1,000,000-row pair (writing the Markdown reports and flame graphs
+ * to docs/profile/: `linear_1M`, `linear_export_1M` …), then measures in code
+ * where the linear import's time goes, phase by phase, file by file and shape
+ * by shape (docs/profile/phases.json).
  *
  * @module
  */
 import { importFile, type ImportTimings } from "../lib/import_file.ts";
 import { MAIN_FILES } from "../lib/run_options.ts";
 import { openStore } from "../lib/store/open.ts";
+import { type Shape, SHAPES } from "../lib/generate.ts";
 import { datasetFor, sizeLabel } from "./datasets.ts";
 import { median } from "./stats.ts";
 
 const OUT = "docs/profile";
 const SCRATCH = ".bench-tmp/profile";
-const PROFILED = [
-  { name: "linear", script: "linear.ts" },
-  { name: "baseline", script: "bench/baseline.ts" },
+const PROFILED: { name: string; script: string; shape: Shape }[] = [
+  { name: "linear", script: "linear.ts", shape: "plain" },
+  { name: "linear_export", script: "linear.ts", shape: "export" },
+  { name: "baseline", script: "bench/baseline.ts", shape: "plain" },
 ];
 const PROFILE_SIZES = [1_000, 1_000_000];
 const PHASE_RUNS = 3;
@@ -28,6 +31,8 @@ export interface PhaseReport {
   rows: number;
   /** File name, e.g. customers. */
   file: string;
+  /** The files' shape (lib/generate.ts). */
+  shape: Shape;
   /** Reading the bytes alone (a separate pass). */
   read: number;
   /** Parsing, without the reading. */
@@ -84,9 +89,13 @@ async function readOnly(path: string): Promise<number> {
   return performance.now() - started;
 }
 
-/** Measures the phases of the linear import of `rows` rows per file. */
-export async function measurePhases(rows: number, runs = PHASE_RUNS): Promise<PhaseReport[]> {
-  const dataDir = await datasetFor(rows);
+/** Measures the phases of the linear import of `rows` rows per file in `shape`. */
+export async function measurePhases(
+  rows: number,
+  shape: Shape = "plain",
+  runs = PHASE_RUNS,
+): Promise<PhaseReport[]> {
+  const dataDir = await datasetFor(rows, shape);
   const samples = new Map<string, { read: number[]; timings: ImportTimings[] }>();
   for (let run = 0; run < runs; run++) {
     const dir = `${SCRATCH}/phases`;
@@ -114,6 +123,7 @@ export async function measurePhases(rows: number, runs = PHASE_RUNS): Promise<Ph
     return {
       rows,
       file,
+      shape,
       read: readMs,
       parse: Math.max(0, phase("parse") - readMs),
       begin: phase("begin"),
@@ -128,8 +138,9 @@ export async function measurePhases(rows: number, runs = PHASE_RUNS): Promise<Ph
 export async function main(args: string[] = Deno.args): Promise<void> {
   if (args.includes("--help") || args.includes("-h")) {
     return console.log(
-      "Usage: deno task profile\nProfiles linear.ts and bench/baseline.ts at 1,000 and 1,000,000 rows " +
-        "per file (docs/profile/*.md, *.svg) and measures the import's phases (docs/profile/phases.json).",
+      "Usage: deno task profile\nProfiles linear.ts (both file shapes) and bench/baseline.ts at 1,000 and " +
+        "1,000,000 rows per file (docs/profile/*.md, *.svg) and measures the import's phases on both " +
+        "shapes (docs/profile/phases.json).",
     );
   }
   if (args.length > 0) {
@@ -139,13 +150,14 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   }
   await Deno.mkdir(OUT, { recursive: true });
   for (const rows of PROFILE_SIZES) {
-    const dataDir = await datasetFor(rows);
-    for (const { name, script } of PROFILED) {
-      await profileRun(script, dataDir, `${name}_${sizeLabel(rows)}`);
+    for (const { name, script, shape } of PROFILED) {
+      await profileRun(script, await datasetFor(rows, shape), `${name}_${sizeLabel(rows)}`);
     }
   }
   const phases: PhaseReport[] = [];
-  for (const rows of PROFILE_SIZES) phases.push(...await measurePhases(rows));
+  for (const rows of PROFILE_SIZES) {
+    for (const shape of SHAPES) phases.push(...await measurePhases(rows, shape));
+  }
   const rounded = phases.map((p) =>
     Object.fromEntries(
       Object.entries(p).map(([k, v]) => [k, typeof v === "number" ? Math.round(v * 10) / 10 : v]),

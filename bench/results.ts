@@ -12,7 +12,10 @@ export interface BenchRun {
   variant: string;
   rows: number;
   round: number;
+  /** Wall time. */
   seconds: number;
+  /** User plus system CPU time of the process and its threads (null without `time`). */
+  cpuSeconds: number | null;
   peakRssMiB: number | null;
 }
 
@@ -25,6 +28,7 @@ export interface BenchSummary {
   minSeconds: number;
   maxSeconds: number;
   medianPeakRssMiB: number | null;
+  medianCpuSeconds: number | null;
   /** Median seconds over linear's median seconds at the same size. */
   ratioToLinear: number;
   /** Data rows per second over both files (rows × 2 / median seconds). */

@@ -18,50 +18,90 @@ import { DatabaseSync } from "node:sqlite";
 import { getTable } from "../lib/schema.ts";
 import { wholeNumber } from "../cli/whole_number.ts";
 import { createSql } from "../lib/store/sqlite.ts";
-import { datasetFor, sizeLabel, SIZES } from "./datasets.ts";
+import { datasetFor, dirtyDatasetFor, sizeLabel, SIZES } from "./datasets.ts";
 import { scalingChart } from "./chart.ts";
 import { renderFindings } from "./findings.ts";
 import { measurePhases, type PhaseReport } from "./profile.ts";
 import type { BenchResults, BenchRun, BenchSummary } from "./results.ts";
 import { crossover, median } from "./stats.ts";
 import { dropPgSchemas, pgRatios, pgRuns, reachablePg } from "./postgres.ts";
+import { SHAPES } from "../lib/generate.ts";
 
 const SCRATCH = ".bench-tmp/run";
+/** Where each run imports to (removed before each run). */
+const DB = `${SCRATCH}/db/bench.db`;
 const OUT = "bench/results.json";
+
+/** The files of one size: the generator's two shapes, and the plain files with a tenth bad. */
+interface Datasets {
+  plain: string;
+  export: string;
+  dirty: string;
+}
 
 interface Variant {
   name: string;
-  command: (dataDir: string, db: string) => string[];
+  command: (data: Datasets, db: string) => string[];
 }
 
 // By name, as the task's --allow-run=deno grants it (Deno.execPath() may be a different path).
 const DENO = "deno";
 const RW = ["--allow-read", `--allow-write=${SCRATCH}`];
 
+/** `script` with `args` on the dataset in `dir`, into `db`. */
+function deno(script: string, dir: string, db: string, ...args: string[]): string[] {
+  return [DENO, "run", ...RW, script, "--data-dir", dir, "--db", db, ...args];
+}
+
+/**
+ * The SQLite variants. Those named `_export` read the export shape (BOM,
+ * CRLF, another column order, multi-line addresses); `linear_skip` is
+ * --skip-invalid on the clean plain files and `linear_skip_dirty` on the same
+ * files with a tenth of the rows bad (issue 13 compares both with `linear`).
+ */
 const VARIANTS: Variant[] = [
   { name: "floor", command: () => [DENO, "run", "bench/empty.ts"] },
+  { name: "baseline", command: (d, db) => deno("bench/baseline.ts", d.plain, db) },
+  { name: "linear", command: (d, db) => deno("linear.ts", d.plain, db) },
+  { name: "parallel", command: (d, db) => deno("parallel.ts", d.plain, db) },
+  { name: "linear_export", command: (d, db) => deno("linear.ts", d.export, db) },
+  { name: "parallel_export", command: (d, db) => deno("parallel.ts", d.export, db) },
+  { name: "linear_skip", command: (d, db) => deno("linear.ts", d.plain, db, "--skip-invalid") },
   {
-    name: "baseline",
-    command: (dir, db) => [DENO, "run", ...RW, "bench/baseline.ts", "--data-dir", dir, "--db", db],
-  },
-  {
-    name: "linear",
-    command: (dir, db) => [DENO, "run", ...RW, "linear.ts", "--data-dir", dir, "--db", db],
-  },
-  {
-    name: "parallel",
-    command: (dir, db) => [DENO, "run", ...RW, "parallel.ts", "--data-dir", dir, "--db", db],
+    name: "linear_skip_dirty",
+    command: (d, db) => deno("linear.ts", d.dirty, db, "--skip-invalid"),
   },
 ];
 
-/** The sqlite3 shell's commands for importing both files into one database. */
-function sqlite3Script(dataDir: string): string {
+/**
+ * The sqlite3 shell's commands for importing both files of `dataDir` into one
+ * database: the store's tables, with their columns in the file's order (the
+ * shell's `.import` fills columns by position; the export shape orders them
+ * otherwise), so that the shell does the same work on either shape.
+ */
+async function sqlite3Script(dataDir: string): Promise<string> {
   const lines = [".bail on", "PRAGMA journal_mode = WAL;"];
-  for (const name of ["customers", "products"]) {
-    lines.push(createSql(getTable(name)) + ";");
+  for (const name of ["customers", "products"] as const) {
+    const table = getTable(name);
+    const header = await headerOf(`${dataDir}/${name}.csv`);
+    const columns = header.map((column) => {
+      const found = table.columns.find((c) => c.name === column);
+      if (found === undefined) throw new Error(`${dataDir}/${name}.csv: unknown column ${column}`);
+      return found;
+    });
+    lines.push(createSql({ ...table, columns }) + ";");
     lines.push(`.import --csv --skip 1 ${dataDir}/${name}.csv ${name}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** The column names of the CSV file at `path` (its first line, without a BOM). */
+async function headerOf(path: string): Promise<string[]> {
+  using file = await Deno.open(path);
+  const head = new Uint8Array(4096);
+  const read = await file.read(head) ?? 0;
+  const line = new TextDecoder().decode(head.subarray(0, read)).split("\n")[0];
+  return line.replace(/\r$/, "").split(",");
 }
 
 async function which(command: string): Promise<string | undefined> {
@@ -74,13 +114,20 @@ async function which(command: string): Promise<string | undefined> {
   return undefined;
 }
 
+/** What `time` measured of one process: wall seconds, CPU seconds (user + system), peak memory. */
+interface Measured {
+  seconds: number;
+  cpuSeconds: number | null;
+  peakRssMiB: number | null;
+}
+
 async function measure(
   argv: string[],
   stdin: string | undefined,
   time: string | undefined,
-): Promise<{ seconds: number; peakRssMiB: number | null }> {
+): Promise<Measured> {
   const timeFile = `${SCRATCH}/time.txt`;
-  const full = time === undefined ? argv : [time, "-f", "%M", "-o", timeFile, ...argv];
+  const full = time === undefined ? argv : [time, "-f", "%M %U %S", "-o", timeFile, ...argv];
   const started = performance.now();
   const child = new Deno.Command(full[0], {
     args: full.slice(1),
@@ -98,8 +145,15 @@ async function measure(
   if (!output.success) {
     throw new Error(`"${argv.join(" ")}" failed: ${new TextDecoder().decode(output.stderr)}`);
   }
-  const kib = time === undefined ? NaN : Number((await Deno.readTextFile(timeFile)).trim());
-  return { seconds, peakRssMiB: Number.isFinite(kib) ? Math.round(kib / 102.4) / 10 : null };
+  if (time === undefined) return { seconds, cpuSeconds: null, peakRssMiB: null };
+  // time's last line (a child's own stderr may precede it in the file only on failure).
+  const [kib, user, system] = (await Deno.readTextFile(timeFile)).trim().split("\n").at(-1)!
+    .split(" ").map(Number);
+  return {
+    seconds,
+    cpuSeconds: Math.round((user + system) * 100) / 100,
+    peakRssMiB: Math.round(kib / 102.4) / 10,
+  };
 }
 
 async function machine(sqlite3: string | undefined): Promise<Record<string, string | number>> {
@@ -131,6 +185,7 @@ function summarize(runs: BenchRun[], sizes: number[]): BenchSummary[] {
       const mine = at.filter((r) => r.variant === variant);
       const seconds = mine.map((r) => r.seconds);
       const rss = mine.map((r) => r.peakRssMiB).filter((m): m is number => m !== null);
+      const cpu = mine.map((r) => r.cpuSeconds).filter((c): c is number => c !== null);
       const med = median(seconds);
       summary.push({
         variant,
@@ -140,6 +195,7 @@ function summarize(runs: BenchRun[], sizes: number[]): BenchSummary[] {
         minSeconds: Math.min(...seconds),
         maxSeconds: Math.max(...seconds),
         medianPeakRssMiB: rss.length > 0 ? median(rss) : null,
+        medianCpuSeconds: cpu.length > 0 ? median(cpu) : null,
         ratioToLinear: med / linear,
         rowsPerSecond: Math.round((rows * 2) / med),
       });
@@ -189,23 +245,21 @@ export async function runBench(
   const runs: BenchRun[] = [];
   await Deno.mkdir(SCRATCH, { recursive: true });
   for (const rows of sizes) {
-    const dataDir = await datasetFor(rows);
+    const data: Datasets = {
+      plain: await datasetFor(rows),
+      export: await datasetFor(rows, "export"),
+      dirty: await dirtyDatasetFor(rows),
+    };
+    const shell = sqlite3 === undefined ? [] : [
+      { name: "sqlite3", argv: [sqlite3, DB], stdin: await sqlite3Script(data.plain) },
+      { name: "sqlite3_export", argv: [sqlite3, DB], stdin: await sqlite3Script(data.export) },
+    ];
     const rounds = runsFor(rows, options.runs);
     for (let round = 0; round < rounds; round++) {
-      // Alternate the order too, so no variant always runs right after another.
-      const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
       const all: { name: string; argv: string[]; stdin?: string; prepare?: () => Promise<void> }[] =
-        order.map((v) => ({
-          name: v.name,
-          argv: v.command(dataDir, `${SCRATCH}/db/bench.db`),
-        }));
-      if (sqlite3 !== undefined) {
-        all.push({
-          name: "sqlite3",
-          argv: [sqlite3, `${SCRATCH}/db/bench.db`],
-          stdin: sqlite3Script(dataDir),
-        });
-      }
+        [...VARIANTS.map((v) => ({ name: v.name, argv: v.command(data, DB) })), ...shell];
+      // Alternate the order too, so no variant always runs right after another.
+      if (round % 2 === 1) all.reverse();
       const schemas = `bench_${crypto.randomUUID().slice(0, 8)}`;
       if (pg !== undefined) all.push(...await pgRuns(pg, rows, schemas, round % 2 === 1));
       for (const { name, argv, stdin, prepare } of all) {
@@ -216,7 +270,7 @@ export async function runBench(
         const result = await measure(argv, stdin, time);
         runs.push({ variant: name, rows, round, ...result });
         console.error(
-          `${sizeLabel(rows).padStart(4)} round ${round + 1}/${rounds} ${name.padEnd(8)} ${
+          `${sizeLabel(rows).padStart(4)} round ${round + 1}/${rounds} ${name.padEnd(17)} ${
             result.seconds.toFixed(3)
           } s`,
         );
@@ -230,7 +284,9 @@ export async function runBench(
     summary.find((s) => s.rows === rows && s.variant === "parallel")!.ratioToLinear;
   const phaseSizes = sizes.filter((rows) => rows === 1_000 || rows === 1_000_000);
   const phases: PhaseReport[] = [];
-  for (const rows of phaseSizes) phases.push(...await measurePhases(rows));
+  for (const rows of phaseSizes) {
+    for (const shape of SHAPES) phases.push(...await measurePhases(rows, shape));
+  }
   const results: BenchResults = {
     date: new Date().toISOString(),
     machine: await machine(sqlite3),

@@ -47,8 +47,8 @@ export const ROWS_PER_STATEMENT = 16;
 
 /** The CREATE TABLE statement of `table` (also used by the benchmark's sqlite3 reference). */
 export function createSql(table: Table): string {
-  const columns = table.columns.map((c, i) =>
-    `${quoteIdent(c.name)} ${c.type} NOT NULL${i === 0 ? " PRIMARY KEY" : ""}`
+  const columns = table.columns.map((c) =>
+    `${quoteIdent(c.name)} ${c.type} NOT NULL${c.name === table.key ? " PRIMARY KEY" : ""}`
   );
   return `CREATE TABLE IF NOT EXISTS ${quoteIdent(table.name)} (${
     columns.join(", ")
