@@ -132,8 +132,13 @@ export function createTableSql(table: Table, schema?: string): string {
 /** Seconds {@linkcode PgStore.close} waits for a statement under way, then drops it. */
 const CLOSE_SECONDS = 5;
 
-/** SQLSTATEs of a concurrent CREATE … IF NOT EXISTS that lost the race. */
-const CREATE_RACE = new Set(["23505", "42P06", "42P07"]);
+/**
+ * SQLSTATEs of a concurrent CREATE … IF NOT EXISTS that lost the race: a
+ * unique violation in the catalog, or a schema, table or (the table's row)
+ * type that already exists (42710: seen when a parallel import's two threads
+ * first opened a schema whose import tables were missing).
+ */
+const CREATE_RACE = new Set(["23505", "42P06", "42P07", "42710"]);
 
 /** A bigint as a number when it fits exactly, else left as the driver's text. */
 function wholeNumber(value: unknown): unknown {
