@@ -251,6 +251,36 @@ export function pgFindings(results: BenchResults, format: FindingsFormat): strin
   return lines;
 }
 
+/**
+ * The paired PostgreSQL ratios against issue 15's targets as a grid of cells,
+ * headings first: one row per size and shape.
+ */
+export function pgGrid(results: BenchResults): string[][] {
+  const cell = (value: number | null, bound: number) =>
+    value === null ? "-" : `${value.toFixed(2)}x ${value <= bound ? "met" : "missed"}`;
+  const grid = [[
+    "rows per file",
+    "shape",
+    "empty tables: linear / psql \\copy (<= 1.3x)",
+    "full tables: linear / native upsert (<= 1.1x)",
+    "parallel / linear (<= 0.6x from 300,000)",
+  ]];
+  for (const r of results.postgres ?? pgRatios(results.runs)) {
+    grid.push([
+      r.rows.toLocaleString("en-US"),
+      r.shape,
+      cell(r.fresh, 1.3),
+      cell(r.full, 1.1),
+      r.rows >= 300_000
+        ? cell(r.parallel, 0.6)
+        : r.parallel === null
+        ? "-"
+        : `${r.parallel.toFixed(2)}x`,
+    ]);
+  }
+  return grid;
+}
+
 /** `table` qualified with `schema`. */
 function qualified(schema: string, table: Table): string {
   return `${quoteIdent(schema)}.${quoteIdent(table.name)}`;

@@ -21,6 +21,7 @@ import { createSql } from "../lib/store/sqlite.ts";
 import { datasetFor, dirtyDatasetFor, sizeLabel, SIZES } from "./datasets.ts";
 import { scalingChart } from "./chart.ts";
 import { renderFindings } from "./findings.ts";
+import { writeBlocks } from "./doc_blocks.ts";
 import { measurePhases, type PhaseReport } from "./profile.ts";
 import type { BenchResults, BenchRun, BenchSummary } from "./results.ts";
 import { crossover, median } from "./stats.ts";
@@ -322,6 +323,7 @@ const USAGE = `Usage: deno task bench [SIZE…] [--runs N] [--pg URL | --no-pg] 
   --pg URL  also benchmark the PostgreSQL store there (default: ${DEFAULT_PG}, skipped if unreachable)
   --no-pg   SQLite only
   --force   replace the committed ${Object.values(COMMITTED).join(", ")}
+            and the tables README.md and docs/ quote from it
 Writes ${Object.values(ASIDE).join(", ")} (with --force, the committed files).`;
 
 /** Runs the benchmark from command-line `args`; sets `Deno.exitCode` on bad usage. */
@@ -369,9 +371,10 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   );
   await Deno.writeTextFile(out.chart, scalingChart(results));
   await Deno.writeTextFile(out.findings, renderFindings(results));
+  const quoted = values.force ? await writeBlocks(results) : [];
   console.log(
     `crossover: ${results.crossoverRows ?? "none"} rows per file; wrote ${
-      Object.values(out).join(", ")
+      [...Object.values(out), ...quoted].join(", ")
     }${values.force ? "" : " (the committed results are unchanged: --force replaces them)"}`,
   );
 }
