@@ -33,7 +33,7 @@ export const DOCUMENTS: Record<string, (keyof Blocks)[]> = {
 /** `grid` (headings first) as a Markdown table, numbers right-aligned. */
 function markdown(grid: string[][]): string {
   const numeric = grid[0].map((_, c) =>
-    c > 0 && grid.slice(1).every((row) => /^[-+<\d]/.test(row[c]))
+    grid.slice(1).every((row) => /^([-+<\d\\]|native|$)/.test(row[c]))
   );
   const widths = grid[0].map((_, c) => Math.max(3, ...grid.map((row) => row[c].length)));
   const line = (row: string[]) =>
@@ -62,9 +62,10 @@ export function renderBlocks(results: BenchResults): Blocks {
 /** `text` with each of its blocks (start and end marker present) replaced by `blocks`' text. */
 export function withBlocks(text: string, blocks: Blocks): string {
   return text.replace(
-    /(<!-- results:(\w+) -->\n)[\s\S]*?(\n<!-- \/results:\2 -->)/g,
+    /(<!-- results:(\w+) -->\n)[\s\S]*?(<!-- \/results:\2 -->)/g,
     (whole, start: string, name: string, end: string) =>
-      name in blocks ? `${start}${blocks[name as keyof Blocks]}${end}` : whole,
+      // Blank lines around the table, as deno fmt writes Markdown.
+      name in blocks ? `${start}\n${blocks[name as keyof Blocks]}\n\n${end}` : whole,
   );
 }
 
