@@ -24,6 +24,7 @@ import { datasetFor } from "./datasets.ts";
 import type { BenchResults, BenchRun, PgRatios } from "./results.ts";
 import { paired } from "./stats.ts";
 import { ratio, time } from "./format.ts";
+import { V8_FLAGS } from "../lib/v8_flags.ts";
 
 /** A server to benchmark on, and the psql that reaches it. */
 export interface PgServer {
@@ -120,6 +121,7 @@ async function shapeRuns(pg: PgServer, dataDir: string, round: string): Promise<
     return [
       "deno",
       "run",
+      V8_FLAGS,
       "--allow-read",
       "--allow-env=PG*",
       `--allow-net=${location.host}`,

@@ -14,6 +14,7 @@ import { openStore } from "../lib/store/open.ts";
 import { type Shape, SHAPES } from "../lib/generate.ts";
 import { datasetFor, sizeLabel } from "./datasets.ts";
 import { median } from "./stats.ts";
+import { V8_FLAGS } from "../lib/v8_flags.ts";
 
 const OUT = "docs/profile";
 const SCRATCH = ".bench-tmp/profile";
@@ -54,6 +55,7 @@ async function profileRun(script: string, dataDir: string, name: string): Promis
   const output = await new Deno.Command("deno", {
     args: [
       "run",
+      V8_FLAGS,
       "--cpu-prof",
       `--cpu-prof-dir=${dir}`,
       "--cpu-prof-md",

@@ -27,6 +27,7 @@ import type { BenchResults, BenchRun, BenchSummary } from "./results.ts";
 import { crossover, median } from "./stats.ts";
 import { dropPgSchemas, pgRatios, pgRuns, reachablePg } from "./postgres.ts";
 import { SHAPES } from "../lib/generate.ts";
+import { V8_FLAGS } from "../lib/v8_flags.ts";
 
 const SCRATCH = ".bench-tmp/run";
 /** Where each run imports to (removed before each run). */
@@ -51,7 +52,7 @@ const RW = ["--allow-read", `--allow-write=${SCRATCH}`];
 
 /** `script` with `args` on the dataset in `dir`, into `db`. */
 function deno(script: string, dir: string, db: string, ...args: string[]): string[] {
-  return [DENO, "run", ...RW, script, "--data-dir", dir, "--db", db, ...args];
+  return [DENO, "run", V8_FLAGS, ...RW, script, "--data-dir", dir, "--db", db, ...args];
 }
 
 /**
@@ -61,7 +62,7 @@ function deno(script: string, dir: string, db: string, ...args: string[]): strin
  * files with a tenth of the rows bad (issue 13 compares both with `linear`).
  */
 const VARIANTS: Variant[] = [
-  { name: "floor", command: () => [DENO, "run", "bench/empty.ts"] },
+  { name: "floor", command: () => [DENO, "run", V8_FLAGS, "bench/empty.ts"] },
   { name: "baseline", command: (d, db) => deno("bench/baseline.ts", d.plain, db) },
   { name: "linear", command: (d, db) => deno("linear.ts", d.plain, db) },
   { name: "parallel", command: (d, db) => deno("parallel.ts", d.plain, db) },

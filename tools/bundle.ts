@@ -1,11 +1,12 @@
 /**
  * `deno task bundle`: writes dist/norton.js, all of `norton` in one JavaScript
  * file for machines that have Deno but not this repository. It runs every
- * command with `deno run` and the permissions of `deno task norton`, parallel
- * imports included (its workers run the same file: see tools/bundle_entry.ts):
+ * command with `deno run`, the permissions of `deno task norton` and its V8
+ * flag (lib/v8_flags.ts), parallel imports included (its workers run the same
+ * file: see tools/bundle_entry.ts):
  *
  * ```sh
- * deno run --allow-read --allow-write=data --allow-env=INIT_CWD --allow-run=deno dist/norton.js status
+ * deno run --v8-flags=--max-semi-space-size=16 --allow-read --allow-write=data --allow-env=INIT_CWD --allow-run=deno dist/norton.js status
  * ```
  *
  * `deno bundle` works offline once its esbuild package is in Deno's cache.
@@ -14,12 +15,14 @@
  *
  * @module
  */
+import { V8_FLAGS } from "../lib/v8_flags.ts";
 
 /** Where the bundle goes (the folder is created if missing). */
 export const OUTPUT = "dist/norton.js";
 
 /** `deno run` with the permissions of `deno task norton`: the bundle's first line and its usage. */
-export const RUN = "deno run --allow-read --allow-write=data --allow-env=INIT_CWD --allow-run=deno";
+export const RUN =
+  `deno run ${V8_FLAGS} --allow-read --allow-write=data --allow-env=INIT_CWD --allow-run=deno`;
 
 /** Writes the bundle to `output`; throws one line when `deno bundle` fails. */
 export async function buildBundle(output: string = OUTPUT): Promise<void> {

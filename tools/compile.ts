@@ -1,7 +1,8 @@
 /**
  * Builds `bin/norton`, the single-binary `norton` for ops machines without
- * Deno: `deno task compile`. The binary carries the worker module and the
- * permissions of `deno task norton` (read anywhere, write only under `data/`).
+ * Deno: `deno task compile`. The binary carries the worker module, the
+ * permissions of `deno task norton` (read anywhere, write only under `data/`)
+ * and its V8 flag (lib/v8_flags.ts).
  *
  * `deno compile` joins the program to Deno's runtime, `denort`, which it
  * downloads from dl.deno.land unless `DENORT_BIN` names a local copy. Where
@@ -11,12 +12,15 @@
  * @module
  */
 
+import { V8_FLAGS } from "../lib/v8_flags.ts";
+
 /** Where the binary is written. */
 const OUTPUT = "bin/norton";
 
 /** The arguments of `deno compile`: the narrowest permissions that run every command. */
 const COMPILE_ARGS = [
   "compile",
+  V8_FLAGS,
   "--allow-read",
   "--allow-write=data",
   "--allow-env=INIT_CWD",
