@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import config from "../deno.json" with { type: "json" };
 import { estimateRows } from "../lib/estimate_rows.ts";
+import { V8_FLAGS } from "../lib/v8_flags.ts";
 import { PROGRESS_MIN_ROWS } from "../cli/progress.ts";
 import {
   countRows,
@@ -377,8 +378,8 @@ Deno.test("norton on postgres:// without the network permission names the comman
     ["postgres://root@127.0.0.1:5432/test", "deno task norton:pg"],
     [
       "postgres://root@127.0.0.1:5433/test",
-      "deno run --allow-read --allow-write=data '--allow-env=INIT_CWD,PG*' --allow-run=deno " +
-      "--allow-net=127.0.0.1:5433 cli.ts",
+      `deno run ${V8_FLAGS} --allow-read --allow-write=data '--allow-env=INIT_CWD,PG*' ` +
+      "--allow-run=deno --allow-net=127.0.0.1:5433 cli.ts",
     ],
   ];
   for (const [location, command] of cases) {

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { tableFile } from "../lib/store/open.ts";
+import { V8_FLAGS } from "../lib/v8_flags.ts";
 import {
   checksum,
   datasetDir,
@@ -171,7 +172,7 @@ Deno.test("linear and parallel tasks need no network, subprocess or environment 
   await using dir = await tempDir();
   for (const script of SCRIPTS) {
     const flags = taskFlags(script.replace(".ts", ""));
-    assert.deepEqual(flags, ["--allow-read", "--allow-write=data"], script);
+    assert.deepEqual(flags, [V8_FLAGS, "--allow-read", "--allow-write=data"], script);
     // The task's own flags, with the write scope moved from data/ to a temporary folder.
     const run = await runDeno([
       ...flags.map((flag) => flag.replace("=data", `=${dir.path}`)),
