@@ -49,7 +49,7 @@ export type WorkerWants = { took: number } | { stop: true };
 /**
  * Batches a fed worker may have waiting: enough that it never waits while its
  * caller is busy with a batch of its own file, few enough that memory stays
- * flat (each is one chunk of the file, 256 KiB by default). The worker says
+ * flat (each is one chunk of the file, 64 KiB by default). The worker says
  * `took` once per half of them: a message per batch cost the worker's thread
  * 155 ms of the 1,000,000-row customers import (docs/profile/).
  */

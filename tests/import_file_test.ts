@@ -223,7 +223,7 @@ Deno.test("a write that SQLite itself refuses names the table's database file an
 });
 
 Deno.test("importFile() names a repeated key's earlier line without reading the file again", async (t) => {
-  // Several batches (the reader reads 256 KiB at a time); once the first is
+  // Several batches (the reader reads 64 KiB at a time); once the first is
   // read, another file replaces the path. The open file is still read to its
   // end, but anything that opened the path again would see only a header.
   await using dir = await tempDir();
