@@ -21,6 +21,7 @@
  * @module
  */
 import type { CsvBatch } from "./csv.ts";
+import { rawRecord } from "./raw_records.ts";
 
 /** A {@linkcode CsvBatch}, packed by {@linkcode packBatch}. */
 export interface PackedBatch {
@@ -56,8 +57,9 @@ export function packBatch(batch: CsvBatch): PackedBatch {
       parts[part++] = field;
     }
     if (raw !== undefined) {
-      sizes[at++] = raw[i].length;
-      parts[part++] = raw[i];
+      const text = rawRecord(batch, i);
+      sizes[at++] = text.length;
+      parts[part++] = text;
     }
   }
   const packed: PackedBatch = {
@@ -79,7 +81,8 @@ export function transferables(packed: PackedBatch): Transferable[] {
 export function unpackBatch(packed: PackedBatch): CsvBatch {
   const { text, sizes } = packed;
   const records: string[][] = new Array(packed.lines.length);
-  const raw: string[] | undefined = packed.raw ? new Array(records.length) : undefined;
+  // Each record's raw text stays where it is in the packed text.
+  const spans: number[] | undefined = packed.raw ? new Array(2 * records.length) : undefined;
   let at = 0;
   let offset = 0;
   for (let i = 0; i < records.length; i++) {
@@ -91,14 +94,15 @@ export function unpackBatch(packed: PackedBatch): CsvBatch {
       offset = end;
     }
     records[i] = record;
-    if (raw !== undefined) {
+    if (spans !== undefined) {
       const end = offset + sizes[at++];
-      raw[i] = text.substring(offset, end);
+      spans[2 * i] = offset;
+      spans[2 * i + 1] = end;
       offset = end;
     }
   }
   const batch: CsvBatch = { records, lines: Array.from(packed.lines) };
-  if (raw !== undefined) batch.raw = raw;
+  if (spans !== undefined) batch.raw = { text, spans };
   if (packed.invalid !== undefined) batch.invalid = packed.invalid;
   return batch;
 }

@@ -36,6 +36,7 @@
  * @module
  */
 import type { CsvBatch, readCsv } from "./csv.ts";
+import { rawRecord } from "./raw_records.ts";
 import { KeyCheck } from "./key_check.ts";
 import { ImportError } from "./import_error.ts";
 import {
@@ -128,6 +129,7 @@ export async function importFile(
     const first = await batches.next();
     timings.parse += lap();
     if (first.done) throw new ImportError(path, "is empty: expected a header line");
+    const headerRaw = skip ? rawRecord(first.value, 0) : "";
     const { table, convert, altered, columns, firstText } = readHeader(
       path,
       first.value,
@@ -138,7 +140,7 @@ export async function importFile(
     const final = rejectsPath(options.rejectsDir ?? rejectsFolder(store.location), path);
     if (options.rejects === undefined) await recoverRejects(store, table, final);
     const rejects = skip
-      ? await (options.rejects ?? RejectsFile.create)(final, first.value.raw!.shift()!, {
+      ? await (options.rejects ?? RejectsFile.create)(final, headerRaw, {
         store,
         table,
       })
@@ -256,6 +258,7 @@ function readHeader(path: string, first: CsvBatch, name: TableName | undefined):
   const order = columnOrder(path, table, header, line);
   first.records.shift();
   first.lines.shift();
+  first.raw?.spans.splice(0, 2);
   // Otherwise (empty lines around it, a header spanning lines) the first batch goes as rows.
   const firstText = line === 1 && first.lines[0] === 2 && first.text !== undefined
     ? first.text.slice(first.text.indexOf("\n") + 1)
@@ -429,7 +432,7 @@ function skipCheck({ table, convert, keys }: CheckContext, rejects: Rejects): Ch
     const { records, lines } = batch;
     const refused: { line: number; reason: string; raw: string }[] = [];
     const refuse = (i: number, reason: string) =>
-      refused.push({ line: lines[i], reason, raw: batch.raw![i] });
+      refused.push({ line: lines[i], reason, raw: rawRecord(batch, i) });
     // The rows that passed so far, and the index of each one's record: no
     // object per row, which a clean file would otherwise pay for every row.
     let rows: Value[][] = [];

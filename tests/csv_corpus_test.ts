@@ -20,7 +20,7 @@ import { readCsv, type ReadCsvOptions } from "../lib/csv.ts";
 import { ImportError } from "../lib/import_error.ts";
 import { importFile } from "../lib/import_file.ts";
 import { openStore } from "../lib/store/open.ts";
-import { snapshot, tempDir, writeFile } from "./helpers.ts";
+import { rawTexts, snapshot, tempDir, writeFile } from "./helpers.ts";
 
 interface SpectrumCase {
   name: string;
@@ -40,7 +40,7 @@ async function records(path: string, options: ReadCsvOptions = {}) {
   const raw: string[] = [];
   for await (const batch of readCsv(path, options)) {
     all.push(...batch.records);
-    raw.push(...batch.raw ?? []);
+    if (batch.raw !== undefined) raw.push(...rawTexts(batch));
   }
   return { header: all[0], data: all.slice(1), raw: raw.slice(1) };
 }

@@ -6,13 +6,20 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import config from "../deno.json" with { type: "json" };
+import type { CsvBatch } from "../lib/csv.ts";
 import { generateDataset } from "../lib/generate.ts";
+import { rawRecord } from "../lib/raw_records.ts";
 import { quoteIdent, type TableName } from "../lib/schema.ts";
 import { tableFile } from "../lib/store/open.ts";
 import { digestTable } from "../tools/table_digest.ts";
 
 /** The folder every test's temporary files live under (git-ignored). */
 export const TEST_TMP = ".test-tmp";
+
+/** The raw text of every record of `batch` (read with `raw: true`), in order. */
+export function rawTexts(batch: CsvBatch): string[] {
+  return batch.records.map((_, i) => rawRecord(batch, i));
+}
 
 /** A fresh temporary folder, removed by `using`. */
 export async function tempDir(): Promise<{ path: string; [Symbol.asyncDispose](): Promise<void> }> {
