@@ -93,7 +93,13 @@ Deno.test("Ctrl-C during norton import rolls back the file under way and names t
       // forwarded by the task runner a moment later. It still counts as one.
       child.kill("SIGINT");
       await new Promise((resolve) => setTimeout(resolve, 20));
-      child.kill("SIGINT");
+      try {
+        child.kill("SIGINT");
+      } catch (error) {
+        // The first one may have ended it already (1 run in 4 once imports
+        // got faster): the second then finds nothing to interrupt.
+        if (!(error instanceof TypeError)) throw error;
+      }
       const run = await ended(child);
       assert.equal(run.code, 130, run.stderr);
       // The two files race the signal: on a loaded machine one may commit
