@@ -15,6 +15,7 @@ import { type Shape, SHAPES } from "../lib/generate.ts";
 import { datasetFor, sizeLabel } from "./datasets.ts";
 import { median } from "./stats.ts";
 import { V8_FLAGS } from "../lib/v8_flags.ts";
+import { CHUNK_SIZE } from "../lib/csv.ts";
 
 const OUT = "docs/profile";
 const SCRATCH = ".bench-tmp/profile";
@@ -86,7 +87,7 @@ async function profileRun(script: string, dataDir: string, name: string): Promis
 async function readOnly(path: string): Promise<number> {
   const started = performance.now();
   using file = await Deno.open(path);
-  const buffer = new Uint8Array(1 << 18);
+  const buffer = new Uint8Array(CHUNK_SIZE);
   while (await file.read(buffer) !== null) { /* the bytes alone */ }
   return performance.now() - started;
 }

@@ -129,8 +129,7 @@ export async function importFile(
     const first = await batches.next();
     timings.parse += lap();
     if (first.done) throw new ImportError(path, "is empty: expected a header line");
-    const headerRaw = skip ? rawRecord(first.value, 0) : "";
-    const { table, convert, altered, columns, firstText } = readHeader(
+    const { table, convert, altered, columns, firstText, headerRaw } = readHeader(
       path,
       first.value,
       options.table,
@@ -242,6 +241,8 @@ interface Header {
   columns: string[];
   /** The text of `first`'s data records, when the header is one line on line 1. */
   firstText: string | undefined;
+  /** The header's raw text with its line break, when `first` was read with raw text (skip mode). */
+  headerRaw: string;
 }
 
 /**
@@ -256,6 +257,7 @@ function readHeader(path: string, first: CsvBatch, name: TableName | undefined):
   if (headerProblem !== undefined) throw new ImportError(path, headerProblem, { line });
   const table = name === undefined ? tableFromHeader(path, header, line) : getTable(name);
   const order = columnOrder(path, table, header, line);
+  const headerRaw = first.raw === undefined ? "" : rawRecord(first, 0);
   first.records.shift();
   first.lines.shift();
   first.raw?.spans.splice(0, 2);
@@ -268,6 +270,7 @@ function readHeader(path: string, first: CsvBatch, name: TableName | undefined):
     ...rowConverter(table, order),
     columns: header.map(headerName),
     firstText,
+    headerRaw,
   };
 }
 

@@ -16,7 +16,7 @@
  * ```ts
  * import { planParallel } from "./parallel_plan.ts";
  * const plan = planParallel([{ rows: 1e6, bytes: 92e6 }, { rows: 1e6, bytes: 35e6 }]);
- * console.log(plan); // { worker: 0, fed: true }
+ * console.log(plan); // { worker: 0, fed: false }
  * ```
  *
  * @module

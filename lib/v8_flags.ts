@@ -15,8 +15,9 @@
  * PostgreSQL 3.21 -> 3.09 s; 1,000 rows unchanged). At 8 MiB the scavenger
  * runs so often that linear took 1.0-1.1x as long; memory fell no further.
  *
- * Deno reads V8 flags only from its command line, so the tasks in deno.json
- * spell this out too (tests/v8_flags_test.ts checks that they do).
+ * Deno reads V8 flags from its command line (or DENO_V8_FLAGS), not from
+ * deno.json, so the tasks there spell this out too (tests/v8_flags_test.ts
+ * checks that they do).
  *
  * @example
  * ```ts

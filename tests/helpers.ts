@@ -222,9 +222,13 @@ export function runDeno(args: string[], options: SpawnOptions = {}): Promise<Den
   return ended(spawnDeno(args, options));
 }
 
+/** The command line of a deno.json task. */
+export function taskCommand(name: string): string {
+  const task = (config.tasks as Record<string, string | { command: string }>)[name];
+  return typeof task === "string" ? task : task.command;
+}
+
 /** The flags of a deno.json task, e.g. ["--allow-read", "--allow-write=data"]. */
 export function taskFlags(name: string): string[] {
-  const task = (config.tasks as Record<string, string | { command: string }>)[name];
-  return (typeof task === "string" ? task : task.command).split(" ")
-    .filter((word) => word.startsWith("-"));
+  return taskCommand(name).split(" ").filter((word) => word.startsWith("-"));
 }

@@ -39,6 +39,7 @@ import { openStore } from "../lib/store/open.ts";
 import { tableFile } from "../lib/store/open.ts";
 import { digests, drillFlags, removeIfThere, restoreTables, runChild } from "./drill.ts";
 import { integrityCheck } from "./table_digest.ts";
+import { V8_FLAGS } from "../lib/v8_flags.ts";
 
 /** The outcome counts of one scenario. */
 export interface ScenarioResult {
@@ -182,6 +183,7 @@ function killScenarios(dir: string, data: Datasets): KillScenario[] {
     name: `SIGKILL ${file} (${skip ? "skip" : "strict"})`,
     args: (db) => [
       "run",
+      V8_FLAGS,
       "--no-prompt",
       ...scoped,
       `${ROOT}${file}`,
@@ -199,6 +201,7 @@ function killScenarios(dir: string, data: Datasets): KillScenario[] {
     name: `SIGKILL norton import --mode ${mode} (${skip ? "skip" : "strict"})`,
     args: (db, rejects) => [
       "run",
+      V8_FLAGS,
       "--no-prompt",
       ...scoped,
       `${ROOT}cli.ts`,
@@ -375,6 +378,7 @@ async function diskScenarios(dir: string): Promise<ScenarioResult[]> {
       const files = ALL.map((t) => `${skip ? small.bad : small.clean}/${t}.csv`);
       const args = (db: string) => [
         "run",
+        V8_FLAGS,
         "--no-prompt",
         `--allow-read=${ROOT},${dir}`,
         `--allow-write=${dir}`,
@@ -523,6 +527,7 @@ async function pgScenarios(
       const result = results[i];
       const args = (location: string) => [
         "run",
+        V8_FLAGS,
         "--no-prompt",
         `--allow-read=${ROOT},${dir}`,
         "--allow-env=PG*",

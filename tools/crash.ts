@@ -20,6 +20,7 @@ import { tableFile } from "../lib/store/open.ts";
 import { digests, drillFlags, restoreTables, runChild } from "./drill.ts";
 import { integrityCheck } from "./table_digest.ts";
 import * as linear from "../linear.ts";
+import { V8_FLAGS } from "../lib/v8_flags.ts";
 
 /** Options for {@linkcode crashDrill}. */
 export interface CrashOptions {
@@ -65,6 +66,7 @@ export async function crashDrill(dir: string, options: CrashOptions = {}): Promi
   Deno.mkdirSync(db, { recursive: true });
   const args = [
     "run",
+    V8_FLAGS,
     "--no-prompt",
     `--allow-read=${dir}`,
     `--allow-write=${dir}`,
