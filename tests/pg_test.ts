@@ -351,6 +351,62 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "An application's transaction updating keys in its own order waits for a merge, never deadlocks",
+  ignore: NO_PG,
+  async fn() {
+    await using dir = await tempDir();
+    await using pg = pgSchema();
+    const keys = Array.from({ length: 200 }, (_, i) => `P${String(i).padStart(3, "0")}`);
+    const file = (description: string) =>
+      PRODUCTS + keys.map((key) => `${key},${description},office,1\n`).join("");
+    const store = await openStore(pg.location);
+    const { url, schema } = parsePgLocation(pg.location);
+    const app = postgres(url, { max: 1, onnotice: () => {} });
+    const observer = postgres(url, { max: 1 });
+    try {
+      await importFile(store, await writeFile(dir.path, "seed.csv", file("seed")), {
+        table: "products",
+      });
+      const path = await writeFile(dir.path, "products.csv", file("import"));
+      const table = `"${schema}"."products"`;
+      // The application holds the last key and will want the first, which an
+      // import locking rows in key order would take before waiting for the last.
+      let imported!: ReturnType<typeof importFile>;
+      await app.begin(async (tx) => {
+        await tx.unsafe(`UPDATE ${table} SET "quantity_available" = 7 WHERE "product_id" = $1`, [
+          keys.at(-1)!,
+        ]);
+        imported = importFile(store, path, { table: "products" });
+        let settled = false; // an import that fails early must not leave the wait below spinning
+        imported.then(() => settled = true, () => settled = true);
+        // Wait until the import's merge waits for this transaction (asked on
+        // another connection: a transaction sees pg_stat_activity as it was
+        // when it first looked).
+        while (
+          !settled && (await observer.unsafe(
+              `SELECT count(*)::int AS n FROM pg_stat_activity ` +
+                `WHERE wait_event_type = 'Lock' AND position($1 in query) > 0`,
+              [schema!],
+            ))[0].n === 0
+        ) await new Promise((resolve) => setTimeout(resolve, 20));
+        await tx.unsafe(`UPDATE ${table} SET "quantity_available" = 7 WHERE "product_id" = $1`, [
+          keys[0],
+        ]);
+      });
+      const report = await imported;
+      assert.deepEqual([report.processed, report.before, report.after], [200, 200, 200]);
+    } finally {
+      await Promise.all([app.end(), observer.end()]);
+      await store.close();
+    }
+    // The import merged after the application committed: its rows replaced both of the app's.
+    const rows = await pgSnapshot(pg.location, "products");
+    assert.deepEqual(rows.filter((row) => row[1] !== "import" || row[3] !== 1), []);
+  },
+});
+
 // Many machines: several processes into one database.
 
 const SCRIPTS = ["linear.ts", "parallel.ts"].map((name) => new URL(`../${name}`, import.meta.url));

@@ -21,11 +21,12 @@
  *   key can collide: the import refuses a file whose keys repeat before any
  *   row is sent, and the lock keeps other imports out until this one commits.
  * - Into a table with rows, the COPY fills a temporary staging table, merged
- *   by one `INSERT … SELECT … ORDER BY key ON CONFLICT DO UPDATE` when the
- *   writer next counts the table (the `after` count) or the transaction
- *   commits. The ORDER BY makes every import lock rows in key order, which
- *   keeps concurrent imports of overlapping keys from deadlocking
- *   (contention/postgres.ts shows the deadlock that the order prevents).
+ *   by one `INSERT … SELECT … ON CONFLICT DO UPDATE` when the writer next
+ *   counts the table (the `after` count) or the transaction commits. The
+ *   merge first takes the same SHARE ROW EXCLUSIVE lock, so merges into one
+ *   table take turns and no two imports hold row locks the other needs: no
+ *   deadlock, whatever order the files' keys come in (contention/postgres.ts
+ *   shows the deadlock without it). Their COPYs into staging still overlap.
  * - The COPY takes the file's own CSV text when PostgreSQL reads it as the
  *   importer did (lib/store/pg_copy.ts), else the rows written as CSV.
  * A lost connection ends the write at once with one "Cannot write to
@@ -597,11 +598,10 @@ export class PgStore implements Store {
     const names = open.table.columns.map((c) => quoteIdent(c.name));
     const staging = this.#staging(open.table);
     const updates = names.slice(1).map((n) => `${n} = EXCLUDED.${n}`).join(", ");
+    const name = this.#name(open.table);
+    await this.#query(`LOCK TABLE ${name} IN SHARE ROW EXCLUSIVE MODE`);
     await this.#query(
-      `INSERT INTO ${this.#name(open.table)} (${names.join(", ")}) ` +
-        `SELECT ${names.join(", ")} FROM ${staging} ORDER BY ${
-          quoteIdent(open.table.key)
-        } COLLATE "C" ` +
+      `INSERT INTO ${name} (${names.join(", ")}) SELECT ${names.join(", ")} FROM ${staging} ` +
         `ON CONFLICT (${quoteIdent(open.table.key)}) DO UPDATE SET ${updates}`,
     );
     await this.#query(`TRUNCATE ${staging}`);
