@@ -591,7 +591,7 @@ export class PgStore implements Store {
     }
   }
 
-  /** Ends the COPY under way; moves the staged rows into the table, locking rows in key order. */
+  /** Ends the COPY under way; moves the staged rows into the table under the table lock. */
   async #merge(open: OpenWrite): Promise<void> {
     await this.#endCopy(open);
     if (open.direct || open.sent === 0) return;
