@@ -16,8 +16,10 @@
  *    new, no `.partial` left.
  * 3. PostgreSQL backend terminations: linear.ts and parallel.ts into a
  *    server; the import's own backend (found by its application_name) is
- *    terminated with pg_terminate_backend during a COPY. The process must end
- *    within 60 s with exit code 1 and one line, each table whole old or new.
+ *    terminated with pg_terminate_backend during a write: its COPY, or the
+ *    merge of its staged rows (the tables hold rows, so both happen), table
+ *    lock included. The process must end within 60 s with exit code 1 and one
+ *    line (or, past COMMIT, succeed), each table whole old or new.
  *
  * Scenarios that cannot run here are reported as skipped: the tmpfs needs
  * root (`mount`), the server needs `--pg URL` or HPN_PG_URL.
@@ -502,7 +504,7 @@ async function pgScenarios(
 ): Promise<ScenarioResult[]> {
   const names = ["linear.ts", "parallel.ts"];
   const results = names.map((file): ScenarioResult => ({
-    name: `PostgreSQL backend terminated during COPY, ${file} (strict)`,
+    name: `PostgreSQL backend terminated during COPY or merge, ${file} (strict)`,
     cases: 0,
     kills: 0,
     faults: 0,
@@ -540,7 +542,7 @@ async function pgScenarios(
       ];
       let old: Record<string, string> | undefined;
       let fresh: Record<string, string> | undefined;
-      // When the control run was seen running a COPY (milliseconds from its start).
+      // When the control run was seen writing (milliseconds from its start).
       let copying = { from: 0, to: 0 };
       for (let k = -1; k < terminations; k++) {
         const schema = `chaos_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
@@ -553,7 +555,7 @@ async function pgScenarios(
           old ??= await pgDigests(sql, schema);
           const app = `hpn-chaos-${schema}`;
           if (k === -1) {
-            // The control run: what "new" is, and when it COPYs.
+            // The control run: what "new" is, and when it writes.
             const seen = watchCopies(sql, app);
             const control = await runChild(args(location), { env: { PGAPPNAME: app } });
             copying = await seen.stop();
@@ -564,9 +566,9 @@ async function pgScenarios(
             continue;
           }
           result.cases++;
-          // A moment at random in each slice of the control run's COPYs; the
-          // import's backend is terminated the first time it is seen running a
-          // COPY from then on.
+          // A moment at random in each slice of the control run's writes; the
+          // import's backend is terminated the first time it is seen writing
+          // from then on.
           const afterMs = Math.round(
             copying.from + (copying.to - copying.from) * (k + Math.random()) / terminations,
           );
@@ -597,8 +599,9 @@ async function pgScenarios(
 
 /**
  * Watches the backends of application `app` every few milliseconds: notes
- * when one runs a COPY, and with `terminateAfterMs`, terminates the first seen
- * running one from that moment on. `stop` ends the watch.
+ * when one runs a write (a COPY, the merge's LOCK TABLE or INSERT), and with
+ * `terminateAfterMs`, terminates the first seen running one from that moment
+ * on. `stop` ends the watch.
  */
 function watchCopies(sql: postgres.Sql, app: string, terminateAfterMs?: number) {
   const started = performance.now();
@@ -608,7 +611,8 @@ function watchCopies(sql: postgres.Sql, app: string, terminateAfterMs?: number) 
     while (!stopped && !seen.terminated) {
       const copying = await sql`
         SELECT pid FROM pg_stat_activity
-        WHERE application_name = ${app} AND state = 'active' AND query ILIKE 'COPY%'`;
+        WHERE application_name = ${app} AND state = 'active'
+          AND (query ILIKE 'COPY%' OR query ILIKE 'LOCK TABLE%' OR query ILIKE 'INSERT INTO%')`;
       const at = performance.now() - started;
       if (copying.length > 0) {
         seen.from = Math.min(seen.from, at);
