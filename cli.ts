@@ -24,8 +24,12 @@ import type { ImportReport } from "./lib/import_report.ts";
 import { IMPORT_MODES, importFiles, type ImportMode } from "./lib/import_files.ts";
 import { planImport } from "./lib/import_plan.ts";
 import { progressForFiles } from "./cli/progress.ts";
-import { Interrupted, INTERRUPTED_EXIT_CODE, interruptible } from "./cli/interrupt.ts";
-import type { WorkerJob } from "./lib/worker_pool.ts";
+import {
+  Interrupted,
+  INTERRUPTED_EXIT_CODE,
+  interruptedNote,
+  interruptible,
+} from "./cli/interrupt.ts";
 import { listAvailableProducts, listRenters } from "./lib/queries.ts";
 import { DEFAULT_DB } from "./lib/run_options.ts";
 import { rejectedNote } from "./cli/run_main.ts";
@@ -339,26 +343,16 @@ async function importCommand(
   const committed = done.filter((report) => report !== undefined);
   if (committed.length > 0 || options.json) print(committed, REPORT_VIEW, options.json);
   for (const report of committed.filter((r) => r.rejected > 0)) console.error(rejectedNote(report));
-  if (interrupt.signal.aborted) throw new Interrupted(interruptedNote(jobs, committed));
+  if (interrupt.signal.aborted) {
+    throw new Interrupted(
+      interruptedNote(jobs.map((job) => job.path), committed.map((report) => report.file)),
+    );
+  }
 }
 
 async function defaultFiles(): Promise<string[]> {
   const rentals = await existing(".", [DEFAULT_RENTALS]);
   return [...DEFAULT_FILES, ...rentals];
-}
-
-/** What an interrupted import kept: the files committed, and the others, whose tables are unchanged. */
-function interruptedNote(jobs: readonly WorkerJob[], committed: readonly ImportReport[]): string {
-  const kept = new Set(committed.map((report) => report.file));
-  const others = jobs.map((job) => job.path).filter((path) => !kept.has(path));
-  const list = (paths: string[]) => paths.map((path) => `"${path}"`).join(", ");
-  return `Interrupted: ${
-    kept.size === 0 ? "no file was committed" : `committed ${list([...kept])}`
-  }; ${
-    others.length === 0
-      ? "every file had committed"
-      : `not imported (rolled back or not started): ${list(others)}`
-  }`;
 }
 
 async function productsCommand(options: { db: string; json?: boolean }): Promise<void> {

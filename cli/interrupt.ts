@@ -31,6 +31,25 @@ export class Interrupted extends Error {
   }
 }
 
+/**
+ * The one line an interrupted import ends with: which of `files` (paths, in
+ * the import's order) committed, and which did not, their tables unchanged.
+ */
+export function interruptedNote(files: readonly string[], committed: readonly string[]): string {
+  const kept = new Set(committed);
+  const others = files.filter((path) => !kept.has(path));
+  const list = (paths: readonly string[]) => paths.map((path) => `"${path}"`).join(", ");
+  return `Interrupted: ${
+    kept.size === 0
+      ? "no file was committed"
+      : `committed ${list(files.filter((f) => kept.has(f)))}`
+  }; ${
+    others.length === 0
+      ? "every file had committed"
+      : `not imported (rolled back or not started): ${list(others)}`
+  }`;
+}
+
 /** Milliseconds within which a second SIGINT is the same Ctrl-C (see the module comment). */
 export const SAME_CTRL_C_MS = 1_000;
 

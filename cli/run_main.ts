@@ -1,6 +1,8 @@
 /**
  * The command-line face shared by linear.ts and parallel.ts: flags, a readable
- * table or JSON, and a one-line error with a non-zero exit code.
+ * table or JSON, and a one-line error with a non-zero exit code. Ctrl-C stops
+ * the pair between two batches, as in `norton import` (cli/interrupt.ts): the
+ * file under way rolls back, and one line names what was committed (exit 130).
  *
  * @module
  */
@@ -10,7 +12,9 @@ import {
   DEFAULT_DB,
   type ImportOptions,
   MAIN_FILES,
+  mainFilePaths,
 } from "../lib/run_options.ts";
+import { INTERRUPTED_EXIT_CODE, interruptedNote, interruptible } from "./interrupt.ts";
 import { formatTable } from "./text_table.ts";
 
 const USAGE = `Options:
@@ -98,20 +102,36 @@ export async function runMain(
     console.log(USAGE);
     return;
   }
+  using interrupt = interruptible();
+  const committed: ImportReport[] = [];
+  const notes = () => {
+    for (const report of committed) if (report.rejected > 0) console.error(rejectedNote(report));
+  };
+  const interrupted = () => {
+    const files = mainFilePaths(flags.dataDir ?? DEFAULT_DATA_DIR);
+    console.error(interruptedNote(files, committed.map((report) => report.file)));
+    Deno.exitCode = INTERRUPTED_EXIT_CODE;
+  };
   try {
-    const notes: string[] = [];
     const results = await run({
       dataDir: flags.dataDir,
       db: flags.db,
       onInvalid: flags.skipInvalid ? "skip" : "fail",
-      onReport: (report) => {
-        if (report.rejected > 0) notes.push(rejectedNote(report));
-      },
+      onReport: (report) => committed.push(report),
+      signal: interrupt.signal,
     });
     console.log(flags.json ? JSON.stringify(results) : formatResults(results));
-    for (const note of notes) console.error(note);
+    notes();
+    // Ctrl-C after the last batch: the files committed anyway, and the line says so.
+    if (interrupt.signal.aborted) interrupted();
   } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    Deno.exitCode = 1;
+    if (interrupt.signal.aborted) {
+      // The tuples are the pair's: a pair cut short prints none, only what it kept.
+      notes();
+      interrupted();
+    } else {
+      console.error(error instanceof Error ? error.message : String(error));
+      Deno.exitCode = 1;
+    }
   }
 }

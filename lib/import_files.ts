@@ -27,6 +27,7 @@ import {
   type ImportOptions,
   type InvalidRowOptions,
   MAIN_FILES,
+  mainFilePaths,
   type ReadOptions,
   resolveOptions,
 } from "./run_options.ts";
@@ -170,8 +171,9 @@ export async function importMainFiles(
   mode: "linear" | "parallel",
 ): Promise<ImportResult[]> {
   const since = performance.now();
-  const { dataDir, db, onInvalid, rejectsDir, onReport } = resolveOptions(options);
-  const stage = MAIN_FILES.map((table) => ({ path: `${dataDir}/${table}.csv`, table }));
+  const { dataDir, db, onInvalid, rejectsDir, onReport, signal } = resolveOptions(options);
+  const paths = mainFilePaths(dataDir);
+  const stage = MAIN_FILES.map((table, i) => ({ path: paths[i], table }));
   const reports = await importFiles([stage], {
     db,
     mode,
@@ -179,6 +181,7 @@ export async function importMainFiles(
     onInvalid,
     rejectsDir,
     onImported: onReport && ((_, report) => onReport(report)),
+    signal,
   });
   return reports.map(toResult);
 }

@@ -49,12 +49,17 @@ export interface ImportOptions extends InvalidRowOptions {
   db?: string;
   /** Called with each file's full report (with `rejected`) once it committed. */
   onReport?: (report: ImportReport) => void;
+  /**
+   * Aborting it stops the import between two batches: the files under way
+   * roll back, those committed stay, and `run` rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 /** The options as `run` uses them: every default filled in. */
 export type ResolvedOptions =
-  & Required<Omit<ImportOptions, "onReport">>
-  & Pick<ImportOptions, "onReport">;
+  & Required<Omit<ImportOptions, "onReport" | "signal">>
+  & Pick<ImportOptions, "onReport" | "signal">;
 
 /** The default database location. */
 export const DEFAULT_DB = "data/hpnorton";
@@ -74,5 +79,11 @@ export function resolveOptions(options: ImportOptions): ResolvedOptions {
     onInvalid: options.onInvalid ?? "fail",
     rejectsDir: options.rejectsDir ?? rejectsFolder(db),
     onReport: options.onReport,
+    signal: options.signal,
   };
+}
+
+/** The files `run` imports from `dataDir`, in the order of its result. */
+export function mainFilePaths(dataDir: string): string[] {
+  return MAIN_FILES.map((table) => `${dataDir}/${table}.csv`);
 }

@@ -1,7 +1,7 @@
 /**
- * Ctrl-C during `norton import`, sent as SIGINT to a child process in the
- * middle of a large file: the file under way rolls back, the files committed
- * before it stay and are named, and the exit code is 130.
+ * Ctrl-C during `norton import` and linear.ts, sent as SIGINT to a child
+ * process in the middle of a large file: the file under way rolls back, the
+ * files committed before it stay and are named, and the exit code is 130.
  *
  * @module
  */
@@ -69,6 +69,37 @@ Deno.test("Ctrl-C during norton import rolls back the file under way and names t
     assert.equal(countRows(db, "customers"), 0);
     assert.equal(countRows(db, "products"), 1000);
   });
+
+  await t.step(
+    "linear.ts: customers stays, products rolls back, one line, exit code 130",
+    async () => {
+      await using dir = await tempDir();
+      // The bundled 1,000 customers, then the 200,000 products: interrupted in the second.
+      await Deno.copyFile("data/customers.csv", `${dir.path}/customers.csv`);
+      await Deno.copyFile(products, `${dir.path}/products.csv`);
+      const db = `${dir.path}/t.db`;
+      const child = spawnDeno([
+        "--allow-read",
+        "--allow-write=.test-tmp",
+        "linear.ts",
+        "--data-dir",
+        dir.path,
+        "--db",
+        db,
+      ]);
+      await until(() => countRows(db, "customers") === 1000);
+      child.kill("SIGINT");
+      const run = await ended(child);
+      assert.equal(run.code, 130, run.stderr);
+      assert.equal(run.stdout, "");
+      assert.equal(
+        run.stderr,
+        `Interrupted: committed "${dir.path}/customers.csv"; not imported (rolled back or not ` +
+          `started): "${dir.path}/products.csv"\n`,
+      );
+      assert.equal(countRows(db, "products"), 0);
+    },
+  );
 
   await t.step(
     "parallel: each file is committed whole or rolled back, and the process ends",
