@@ -83,10 +83,33 @@ const MARKS_SQL =
 function connect(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
   db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.exec("PRAGMA journal_mode = WAL");
+  switchToWal(db);
   db.exec("PRAGMA synchronous = FULL");
   db.exec("PRAGMA cache_size = -8192");
   return db;
+}
+
+/**
+ * `PRAGMA journal_mode = WAL`, tried again for up to {@linkcode BUSY_TIMEOUT_MS}
+ * while it is refused. Processes that open a new file at the same moment each
+ * switch it to WAL, and SQLite may answer one "database is locked" at once,
+ * without its busy handler, where both waiting could deadlock: 1 in 150
+ * rounds of four processes opening one new file (tests/concurrent_writers_test.ts
+ * failed on it once in CI). The wait blocks the thread, as SQLite's own busy
+ * handler would: opening is synchronous, and only a file's first opening races.
+ */
+function switchToWal(db: DatabaseSync): void {
+  const deadline = performance.now() + BUSY_TIMEOUT_MS;
+  const clock = new Int32Array(new SharedArrayBuffer(4));
+  for (let pause = 1;; pause = Math.min(pause * 2, 50)) {
+    try {
+      db.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (error) {
+      if (!/database is locked/.test(String(error)) || performance.now() > deadline) throw error;
+    }
+    Atomics.wait(clock, 0, 0, pause);
+  }
 }
 
 /**
