@@ -201,7 +201,7 @@ export async function importFile(
       await rejects?.seal(writer);
       lap();
       return sealed = report;
-    });
+    }, options.signal);
     let report: ImportReport;
     try {
       report = await written;

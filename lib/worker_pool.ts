@@ -277,7 +277,7 @@ function paced(store: Store, feeder: Feeder): Pick<Store, "location" | "write" |
   return {
     location: store.location,
     rejectsMark: (table, file) => store.rejectsMark(table, file),
-    write: (table, body) =>
+    write: (table, body, signal) =>
       store.write(table, (writer) =>
         body({
           ...writer,
@@ -285,7 +285,7 @@ function paced(store: Store, feeder: Feeder): Pick<Store, "location" | "write" |
             await feeder.full();
             return writer.upsert(rows, csv);
           },
-        })),
+        }), signal),
   };
 }
 

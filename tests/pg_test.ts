@@ -407,6 +407,58 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "Aborting a write while its merge waits cancels the statement and rolls back at once",
+  ignore: NO_PG,
+  async fn() {
+    await using dir = await tempDir();
+    await using pg = pgSchema();
+    const store = await openStore(pg.location);
+    const { url, schema } = parsePgLocation(pg.location);
+    const app = postgres(url, { max: 1, onnotice: () => {} });
+    const observer = postgres(url, { max: 1 });
+    const table = `"${schema}"."products"`;
+    const waiting = async () =>
+      (await observer.unsafe(
+        `SELECT count(*)::int AS n FROM pg_stat_activity ` +
+          `WHERE wait_event_type = 'Lock' AND position($1 in query) > 0`,
+        [schema!],
+      ))[0].n;
+    try {
+      const seed = PRODUCTS + "P1,desk,office,1\n";
+      await importFile(store, await writeFile(dir.path, "seed.csv", seed), { table: "products" });
+      const controller = new AbortController();
+      let written!: Promise<unknown>;
+      // The application's open transaction makes the merge's table lock wait.
+      await app.begin(async (tx) => {
+        await tx.unsafe(`UPDATE ${table} SET "quantity_available" = 2`);
+        written = store.write(getTable("products"), async (writer) => {
+          await writer.upsert([["P1", "chair", "office", 5], ["P2", "lamp", "office", 3]]);
+          return await writer.count(); // the merge
+        }, controller.signal);
+        written.catch(() => {}); // observed below, once the application has committed
+        while (await waiting() === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        controller.abort(new Error("stopped"));
+        // Cancelled while the application still holds its lock: no wait for it.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("still waiting after 5 s")), 5000);
+        });
+        try {
+          await assert.rejects(Promise.race([written, late]), /^Error: stopped$/);
+        } finally {
+          clearTimeout(timer);
+        }
+        assert.equal(await waiting(), 0);
+      });
+    } finally {
+      await Promise.all([app.end(), observer.end()]);
+      await store.close();
+    }
+    assert.deepEqual(await pgSnapshot(pg.location, "products"), [["P1", "desk", "office", 2]]);
+  },
+});
+
 // Many machines: several processes into one database.
 
 const SCRIPTS = ["linear.ts", "parallel.ts"].map((name) => new URL(`../${name}`, import.meta.url));

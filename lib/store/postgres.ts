@@ -220,6 +220,8 @@ interface OpenWrite {
   sent: number;
   /** COMMIT was sent: a lost connection leaves the outcome unknown. */
   committing: boolean;
+  /** The statement the write waits for, if any: what an abort cancels. */
+  running?: { cancel(): void };
   /** Set when the connection is lost; every statement checks it before it is sent. */
   lost?: Error;
   /** Rejects with {@linkcode lost}: every wait on the server races it. */
@@ -336,7 +338,13 @@ export class PgStore implements Store {
     if (open === undefined) return await this.#sql.unsafe(text, parameters);
     await this.#endCopy(open);
     if (open.lost !== undefined) throw open.lost;
-    return await Promise.race([this.#sql.unsafe(text, parameters), open.lostSignal]);
+    const running = this.#sql.unsafe(text, parameters);
+    open.running = running;
+    try {
+      return await Promise.race([running, open.lostSignal]);
+    } finally {
+      open.running = undefined;
+    }
   }
 
   /** The COPY of `shape` into the write's target: the one under way, or a new one. */
@@ -381,7 +389,11 @@ export class PgStore implements Store {
    * empty table the repeat fails the write, and a merge cannot update one row
    * twice.
    */
-  async write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T> {
+  async write<T>(
+    table: Table,
+    body: (writer: Writer) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     if (this.#open !== undefined) {
       throw new Error(`Cannot write table "${table.name}": a write is already open on this store`);
     }
@@ -397,6 +409,13 @@ export class PgStore implements Store {
       loseConnection,
     };
     this.#open = open;
+    // Ctrl-C during a statement (a merge of a million rows takes seconds):
+    // the server cancels it, and the write rolls back below. Not COMMIT's:
+    // its outcome would be unknown.
+    const cancel = () => {
+      if (!open.committing) open.running?.cancel();
+    };
+    signal?.addEventListener("abort", cancel);
     let begun = false;
     try {
       await this.#query("BEGIN");
@@ -425,6 +444,7 @@ export class PgStore implements Store {
         await dead.end({ timeout: 0 });
         throw open.lost;
       }
+      if (signal?.aborted) throw signal.reason;
       // A failure of the server (a full disk, a refused row) names the
       // database; the import's own errors already say what they need to.
       if (error instanceof Error && "severity" in error) {
@@ -435,6 +455,7 @@ export class PgStore implements Store {
       }
       throw error;
     } finally {
+      signal?.removeEventListener("abort", cancel);
       if (this.#open === open) this.#open = undefined;
     }
   }

@@ -126,8 +126,11 @@ export interface Store {
   /**
    * Runs `body` in one write transaction on `table`: it commits when `body`
    * resolves and rolls back, leaving the table as it was, when `body` throws.
+   * Aborting `signal` before COMMIT ends a statement the store waits for (a
+   * server's merge can take seconds) and rolls back, rejecting with the
+   * signal's reason; `body` itself checks the signal between batches.
    */
-  write<T>(table: Table, body: (writer: Writer) => Promise<T>): Promise<T>;
+  write<T>(table: Table, body: (writer: Writer) => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** The token of the last committed write of `table` that marked the rejects file `file`. */
   rejectsMark(table: Table, file: string): Promise<string | undefined>;
   /** The latest entry of `table`'s import log, if it was ever imported. */
