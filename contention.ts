@@ -98,10 +98,11 @@
  * detected") and that whole file is lost unless someone reruns it. The
  * PostgreSQL store avoids it by staging each file (COPY into a temporary
  * table, which locks nothing shared) and moving it with one
- * `INSERT … SELECT … ORDER BY key`: every import then locks keys in the same
- * ascending order, so overlapping imports wait for each other instead of
- * deadlocking. contention/postgres.ts runs both and explains it in full; with
- * `--db postgres://…` this script runs that scenario instead of SQLite's.
+ * `INSERT … SELECT` under a table lock that other writers wait for: merges
+ * into one table take turns, so overlapping imports wait for each other
+ * instead of deadlocking. contention/postgres.ts runs both and explains it
+ * in full; with `--db postgres://…` this script runs that scenario instead
+ * of SQLite's.
  *
  * @example
  * ```sh
