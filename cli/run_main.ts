@@ -108,7 +108,7 @@ export async function runMain(
     for (const report of committed) if (report.rejected > 0) console.error(rejectedNote(report));
   };
   const interrupted = () => {
-    const files = mainFilePaths(flags.dataDir ?? DEFAULT_DATA_DIR);
+    const files = mainFilePaths(flags.dataDir);
     console.error(interruptedNote(files, committed.map((report) => report.file)));
     Deno.exitCode = INTERRUPTED_EXIT_CODE;
   };

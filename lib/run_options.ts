@@ -84,6 +84,6 @@ export function resolveOptions(options: ImportOptions): ResolvedOptions {
 }
 
 /** The files `run` imports from `dataDir`, in the order of its result. */
-export function mainFilePaths(dataDir: string): string[] {
+export function mainFilePaths(dataDir: string = DEFAULT_DATA_DIR): string[] {
   return MAIN_FILES.map((table) => `${dataDir}/${table}.csv`);
 }

@@ -60,6 +60,20 @@ export function pgSchema(): { location: string; [Symbol.asyncDispose](): Promise
   };
 }
 
+/**
+ * How many backends wait for a lock in a statement that names `schema`. Ask on
+ * a connection outside any transaction: a transaction sees pg_stat_activity as
+ * it was when it first looked.
+ */
+export async function lockWaiters(sql: postgres.Sql, schema: string): Promise<number> {
+  const [{ n }] = await sql.unsafe(
+    `SELECT count(*)::int AS n FROM pg_stat_activity ` +
+      `WHERE wait_event_type = 'Lock' AND position($1 in query) > 0`,
+    [schema],
+  );
+  return n;
+}
+
 /** Every row of `table` at `location` in key order, whole numbers as numbers (as SQLite gives). */
 export async function pgSnapshot(location: string, table: TableName): Promise<unknown[][]> {
   const url = new URL(location);

@@ -15,7 +15,7 @@ import { createTableSql, parsePgLocation } from "../lib/store/postgres.ts";
 import { getTable, TABLES } from "../lib/schema.ts";
 import { openStore } from "../lib/store/open.ts";
 import { datasetDir, nortonAt, snapshot, tempDir, writeFile } from "./helpers.ts";
-import { NO_PG, PG_URL, pgSchema, pgSnapshot, writeSlice } from "./pg_helpers.ts";
+import { lockWaiters, NO_PG, PG_URL, pgSchema, pgSnapshot, writeSlice } from "./pg_helpers.ts";
 
 // The store: locations, tables, values, bad input, queries.
 
@@ -381,16 +381,10 @@ Deno.test({
         imported = importFile(store, path, { table: "products" });
         let settled = false; // an import that fails early must not leave the wait below spinning
         imported.then(() => settled = true, () => settled = true);
-        // Wait until the import's merge waits for this transaction (asked on
-        // another connection: a transaction sees pg_stat_activity as it was
-        // when it first looked).
-        while (
-          !settled && (await observer.unsafe(
-              `SELECT count(*)::int AS n FROM pg_stat_activity ` +
-                `WHERE wait_event_type = 'Lock' AND position($1 in query) > 0`,
-              [schema!],
-            ))[0].n === 0
-        ) await new Promise((resolve) => setTimeout(resolve, 20));
+        // Wait until the import's merge waits for this transaction.
+        while (!settled && await lockWaiters(observer, schema!) === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         await tx.unsafe(`UPDATE ${table} SET "quantity_available" = 7 WHERE "product_id" = $1`, [
           keys[0],
         ]);
@@ -418,12 +412,7 @@ Deno.test({
     const app = postgres(url, { max: 1, onnotice: () => {} });
     const observer = postgres(url, { max: 1 });
     const table = `"${schema}"."products"`;
-    const waiting = async () =>
-      (await observer.unsafe(
-        `SELECT count(*)::int AS n FROM pg_stat_activity ` +
-          `WHERE wait_event_type = 'Lock' AND position($1 in query) > 0`,
-        [schema!],
-      ))[0].n;
+    const waiting = () => lockWaiters(observer, schema!);
     try {
       const seed = PRODUCTS + "P1,desk,office,1\n";
       await importFile(store, await writeFile(dir.path, "seed.csv", seed), { table: "products" });

@@ -100,7 +100,6 @@ function connect(path: string): DatabaseSync {
  */
 function switchToWal(db: DatabaseSync): void {
   const deadline = performance.now() + BUSY_TIMEOUT_MS;
-  const clock = new Int32Array(new SharedArrayBuffer(4));
   for (let pause = 1;; pause = Math.min(pause * 2, 50)) {
     try {
       db.exec("PRAGMA journal_mode = WAL");
@@ -108,7 +107,7 @@ function switchToWal(db: DatabaseSync): void {
     } catch (error) {
       if (!/database is locked/.test(String(error)) || performance.now() > deadline) throw error;
     }
-    Atomics.wait(clock, 0, 0, pause);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
   }
 }
 
