@@ -47,9 +47,10 @@
  *
  * ## How: one pass, in two phases
  *
- * 1. Bytes to text (`decodeChunks`): read a chunk, keep an unfinished UTF-8
- *    sequence for the next one, decode with a fatal decoder. Only when that
- *    throws are the bad bytes looked for, so a valid file pays nothing for it.
+ * 1. Bytes to text (`decodeChunks`): read a chunk (of a regular file,
+ *    synchronously but one read in 16), keep an unfinished UTF-8 sequence for
+ *    the next one, decode with a fatal decoder. Only when that throws are the
+ *    bad bytes looked for, so a valid file pays nothing for it.
  * 2. Text to records (`Scanner`): every field is found with `indexOf` and
  *    taken with one `slice`, quoted or not, whatever the line ends; records
  *    are numbered as they are found, so every line number is exact at no extra
@@ -136,10 +137,10 @@ export async function* readCsv(
       `Invalid delimiter "${delimiter}": expected one character, not a quote or line break`,
     );
   }
-  const file = await openFile(path);
+  const { file, regular } = await openFile(path);
   try {
     const scanner = new Scanner(path, raw, keepInvalid, delimiter);
-    for await (const chunk of decodeChunks(path, file, chunkSize)) {
+    for await (const chunk of decodeChunks(path, file, chunkSize, regular)) {
       const { batch, error } = scanner.scan(chunk);
       if (batch.records.length > 0) yield batch;
       if (error !== undefined) throw error;
@@ -161,22 +162,41 @@ interface Chunk {
   last: boolean;
 }
 
+/**
+ * One read in this many is asynchronous; the others, of a regular file, are
+ * synchronous. An asynchronous read hands the work to Deno's I/O threads and
+ * comes back through the event loop, which is where Ctrl-C, a progress bar's
+ * timer and a worker's "cancel" are handled; a synchronous one is a plain
+ * `read(2)` from the page cache. Reading the 92 MB customers file in 64 KiB
+ * chunks: 90-230 ms asynchronously, 15-32 ms synchronously; this reader over
+ * the 1,000,000 customers, medians of 8 alternated in one process: 538 ->
+ * 451 ms (export-shape products 483 -> 412 ms). One in 16 still lets the
+ * event loop run every MiB or so; a pipe or a device is always read
+ * asynchronously, as a synchronous read of it may wait, blocking the thread.
+ */
+const ASYNC_READ_EVERY = 16;
+
 /** The file's text chunk by chunk, decoded strictly; a byte order mark dropped. */
 async function* decodeChunks(
   path: string,
   file: Deno.FsFile,
   chunkSize: number,
+  regular: boolean,
 ): AsyncGenerator<Chunk> {
   // At least 4 bytes, for the UTF-16 test; 3 more for an unfinished sequence.
   const size = Math.max(chunkSize, 4);
   const buffer = new Uint8Array(size + 3);
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   let kept = 0;
+  let reads = 0;
   for (let first = true;; first = false) {
     let filled = kept;
     let last = false;
     while (filled < kept + size) {
-      const read = await file.read(buffer.subarray(filled, kept + size));
+      const into = buffer.subarray(filled, kept + size);
+      const read = regular && ++reads % ASYNC_READ_EVERY !== 0
+        ? file.readSync(into)
+        : await file.read(into);
       if (read === null) {
         last = true;
         break;
@@ -483,11 +503,12 @@ function find(text: string, search: string, from: number): number {
   return at === -1 ? NONE : at;
 }
 
-async function openFile(path: string): Promise<Deno.FsFile> {
+/** The file at `path`, open for reading, and whether it is a regular file. */
+async function openFile(path: string): Promise<{ file: Deno.FsFile; regular: boolean }> {
   try {
     const info = await Deno.stat(path);
     if (info.isDirectory) throw new ImportError(path, "is a directory, not a CSV file");
-    return await Deno.open(path, { read: true });
+    return { file: await Deno.open(path, { read: true }), regular: info.isFile };
   } catch (error) {
     if (error instanceof ImportError) throw error;
     if (error instanceof Deno.errors.NotFound) {

@@ -365,3 +365,68 @@ Deno.test("readCsv() with a delimiter splits on it, and keeps it inside quotes a
     for await (const _ of readCsv(path, { delimiter: '"' })) { /* refused before reading */ }
   }, /Invalid delimiter/);
 });
+
+Deno.test("readCsv() lets the event loop run (Ctrl-C, progress) while it reads a long file", async () => {
+  await using dir = await tempDir();
+  // 4,001 records of 4 bytes, read 8 bytes at a time: about 2,000 reads.
+  const path = await writeFile(dir.path, "long.csv", "a,b\n" + "1,2\n".repeat(4000));
+  // A message to this thread is delivered, as a signal is, by a turn of the event loop.
+  const { port1, port2 } = new MessageChannel();
+  let batches = 0;
+  let deliveredAt: number | undefined;
+  port2.onmessage = () => deliveredAt = batches;
+  try {
+    for await (const _ of readCsv(path, { chunkSize: 8 })) {
+      // Sent once reading is under way: opening the file alone turns the loop.
+      if (++batches === 1) port1.postMessage("now");
+    }
+  } finally {
+    port1.close();
+    port2.close();
+  }
+  assert.ok(
+    deliveredAt !== undefined && deliveredAt < batches,
+    `delivered at batch ${deliveredAt} of ${batches}`,
+  );
+});
+
+Deno.test("readCsv() reads a pipe without blocking its thread while the pipe is empty", async () => {
+  const child = new Deno.Command("deno", {
+    args: [
+      "eval",
+      `import { readCsv } from "${new URL("../lib/csv.ts", import.meta.url)}";
+      // Due long after the reader has opened the pipe and started waiting on it.
+      setTimeout(() => console.log("waiting"), 300);
+      const records = [];
+      for await (const batch of readCsv("/dev/stdin", { chunkSize: 4 })) records.push(...batch.records);
+      console.log(JSON.stringify(records));`,
+    ],
+    env: { NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let output = "";
+  const timeout = setTimeout(() => child.kill(), 20_000);
+  try {
+    // The timer runs while the reader waits on the empty pipe: its thread is free.
+    while (!output.includes("waiting\n")) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      output += value;
+    }
+    assert.match(output, /^waiting\n/, "the child's thread was blocked on the pipe");
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode('a,b\n1,"x\ny"\n2,3'));
+    await writer.close();
+    for (let part = await lines.read(); !part.done; part = await lines.read()) output += part.value;
+    assert.deepEqual(JSON.parse(output.slice("waiting\n".length)), [
+      ["a", "b"],
+      ["1", "x\ny"],
+      ["2", "3"],
+    ]);
+    assert.equal((await child.status).code, 0);
+  } finally {
+    clearTimeout(timeout);
+  }
+});
