@@ -48,7 +48,7 @@
  * ## How: one pass, in two phases
  *
  * 1. Bytes to text (`decodeChunks`): read a chunk (of a regular file,
- *    synchronously but one read in 16), keep an unfinished UTF-8 sequence for
+ *    synchronously but one read in 4), keep an unfinished UTF-8 sequence for
  *    the next one, decode with a fatal decoder. Only when that throws are the
  *    bad bytes looked for, so a valid file pays nothing for it.
  * 2. Text to records (`Scanner`): every field is found with `indexOf` and
@@ -165,16 +165,17 @@ interface Chunk {
 /**
  * One read in this many is asynchronous; the others, of a regular file, are
  * synchronous. An asynchronous read hands the work to Deno's I/O threads and
- * comes back through the event loop, which is where Ctrl-C, a progress bar's
- * timer and a worker's "cancel" are handled; a synchronous one is a plain
- * `read(2)` from the page cache. Reading the 92 MB customers file in 64 KiB
- * chunks: 90-230 ms asynchronously, 15-32 ms synchronously; this reader over
- * the 1,000,000 customers, medians of 8 alternated in one process: 538 ->
- * 451 ms (export-shape products 483 -> 412 ms). One in 16 still lets the
- * event loop run every MiB or so; a pipe or a device is always read
- * asynchronously, as a synchronous read of it may wait, blocking the thread.
+ * comes back through the event loop (70 us a 64 KiB read here, against 11-23
+ * us for `read(2)` from the page cache). The loop must still turn: Ctrl-C,
+ * the progress bar and a worker's "cancel" are handled there, and so are V8's
+ * main-thread garbage collection tasks. One read in 16 asynchronous raised
+ * linear's peak memory at 1,000,000 rows per file from 126-131 MiB to 140-150
+ * MiB (3 runs each); one in 4 left it at 128-131 MiB. Reading the customers
+ * file three times (CPU time, 4 runs each): 2.09-3.34 s all asynchronous,
+ * 1.96-2.82 s one in 4, 1.97-2.49 s one in 16. A pipe or a device is always
+ * read asynchronously: a synchronous read of it may wait, blocking the thread.
  */
-const ASYNC_READ_EVERY = 16;
+const ASYNC_READ_EVERY = 4;
 
 /** The file's text chunk by chunk, decoded strictly; a byte order mark dropped. */
 async function* decodeChunks(
