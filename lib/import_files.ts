@@ -48,7 +48,7 @@ export const IMPORT_MODES: readonly ImportMode[] = ["linear", "parallel", "auto"
  * crossover in bench/results.json, rounded; tests/bench_test.ts keeps the two
  * in step). Below it, starting the workers costs more than they save.
  */
-export const PARALLEL_FROM_ROWS = 37_000;
+export const PARALLEL_FROM_ROWS = 35_000;
 
 /** Options for {@linkcode importFiles}. */
 export interface ImportFilesOptions extends InvalidRowOptions, ReadOptions {
