@@ -7,7 +7,8 @@
  * (parallel, worker_pool.ts).
  *
  * It loads the import routine (and with it the CSV parser and the database
- * engine) only when a stage needs it in this thread.
+ * engine) only when a stage needs it in this thread, and the worker pool only
+ * when a stage runs parallel.
  *
  * @example
  * ```ts
@@ -32,7 +33,7 @@ import {
   resolveOptions,
 } from "./run_options.ts";
 import type { Store } from "./store/store.ts";
-import { importInWorkers, type WorkerJob } from "./worker_pool.ts";
+import type { WorkerJob } from "./worker_pool.ts";
 
 /**
  * How the files of one stage run: one after the other, on two threads (this
@@ -90,6 +91,7 @@ export async function importFiles(
       };
       if (mode === "parallel") {
         const done: ImportReport[] = [];
+        const { importInWorkers } = await import("./worker_pool.ts");
         await importInWorkers(stage, {
           db: options.db,
           since,

@@ -99,3 +99,39 @@ Deno.test("importFiles() in skip mode refuses two files whose rejects files woul
   );
   assert.equal(countRows(db, "products"), 0);
 });
+
+Deno.test("linear.ts starts without the worker pool, the CSV reader or a database engine: each loads when a stage needs it", async () => {
+  const { modules } = await moduleGraph("linear.ts");
+  const atStart = new Set<string>();
+  const visit = (specifier: string) => {
+    if (atStart.has(specifier)) return;
+    atStart.add(specifier);
+    const module = modules.find((m) => m.specifier === specifier);
+    for (const dep of module?.dependencies ?? []) {
+      if (dep.code && !dep.isDynamic) visit(dep.code.specifier);
+    }
+  };
+  visit(new URL("../linear.ts", import.meta.url).href);
+  const lazy = ["lib/worker_pool.ts", "lib/csv.ts", "lib/store/sqlite.ts", "lib/store/postgres.ts"];
+  for (const path of lazy) {
+    const specifier = new URL(`../${path}`, import.meta.url).href;
+    assert.ok(modules.some((m) => m.specifier === specifier), `${path} is in the graph`);
+    assert.ok(!atStart.has(specifier), `${path} loads at start`);
+  }
+});
+
+interface GraphModule {
+  specifier: string;
+  dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+}
+
+/** `deno info --json` of `script`: every module, static and dynamic imports alike. */
+async function moduleGraph(script: string): Promise<{ modules: GraphModule[] }> {
+  const output = await new Deno.Command("deno", {
+    args: ["info", "--json", script],
+    cwd: new URL("..", import.meta.url),
+    stderr: "inherit",
+  }).output();
+  assert.ok(output.success, `deno info ${script} failed`);
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
