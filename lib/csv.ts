@@ -32,8 +32,8 @@
  *
  * One record (thrown, or with {@linkcode ReadCsvOptions.keepInvalid} kept and
  * named in {@linkcode CsvBatch.invalid}):
- * - `contains bytes that are not valid UTF-8` (the record holds U+FFFD in
- *   their place);
+ * - `contains byte 0xE9, which is not UTF-8: save the file as UTF-8` (the
+ *   first ill-formed sequence's bytes; the record holds U+FFFD in their place);
  * - `contains a NUL byte`;
  * - `has a quote inside unquoted field N`: a field that does not start with a
  *   quote holds one;
@@ -156,8 +156,8 @@ export async function* readCsv(
 /** A chunk of the file's text. */
 interface Chunk {
   text: string;
-  /** Offsets in `text` of U+FFFD that stand for bytes that were not UTF-8, ascending. */
-  bad: number[];
+  /** The U+FFFD in `text` that stand for bytes that were not UTF-8, by offset, ascending. */
+  bad: Mark[];
   /** Whether this is the end of the file. */
   last: boolean;
 }
@@ -212,7 +212,7 @@ async function* decodeChunks(
     const chunk = decode(decoder, bytes.subarray(0, complete), last);
     if (first && chunk.text.charCodeAt(0) === 0xfeff) {
       chunk.text = chunk.text.slice(1);
-      chunk.bad = chunk.bad.map((offset) => offset - 1);
+      chunk.bad = chunk.bad.map(({ at, reason }) => ({ at: at - 1, reason }));
     }
     yield chunk;
     if (last) return;
@@ -253,12 +253,12 @@ function decode(decoder: TextDecoder, bytes: Uint8Array, last: boolean): Chunk {
     return { text: decoder.decode(bytes), bad: [], last };
   } catch {
     let text = "";
-    const bad: number[] = [];
+    const bad: Mark[] = [];
     for (let from = 0;;) {
       const [start, end] = illFormed(bytes, from);
       text += decoder.decode(bytes.subarray(from, start));
       if (start === bytes.length) return { text, bad, last };
-      bad.push(text.length);
+      bad.push({ at: text.length, reason: notUtf8(bytes.subarray(start, end)) });
       text += "\uFFFD";
       from = end;
     }
@@ -291,6 +291,16 @@ function illFormed(bytes: Uint8Array, from: number): [number, number] {
   return [bytes.length, bytes.length];
 }
 
+/**
+ * The problem of an ill-formed sequence, naming its bytes: they tell which
+ * encoding the file was saved in (0xE9 is "é" in Windows-1252 and Latin-1).
+ */
+function notUtf8(sequence: Uint8Array): string {
+  const hex = Array.from(sequence, (byte) => `0x${byte.toString(16).toUpperCase()}`).join(" ");
+  const which = sequence.length === 1 ? `byte ${hex}, which is` : `bytes ${hex}, which are`;
+  return `contains ${which} not UTF-8: save the file as UTF-8`;
+}
+
 // ---------------------------------------------------------------------------
 // Phase 2: text to records
 
@@ -300,7 +310,6 @@ const CR = 13;
 /** "Not found" for the cursors: beyond any string V8 can hold, and a small integer. */
 const NONE = 0x3fffffff;
 
-const BAD_UTF8 = "contains bytes that are not valid UTF-8";
 const NUL = "contains a NUL byte";
 const NEVER_CLOSED = "has a quoted field that is never closed";
 const TEXT_AFTER_QUOTE = "has text after the closing quote of a quoted field";
@@ -358,7 +367,7 @@ class Scanner {
     const start = this.#pending.length;
     const text = this.#pending + chunk.text;
     const marks = this.#marks;
-    for (const at of chunk.bad) marks.push({ at: start + at, reason: BAD_UTF8 });
+    for (const { at, reason } of chunk.bad) marks.push({ at: start + at, reason });
     if (chunk.text.includes("\0")) {
       for (let at = chunk.text.indexOf("\0"); at !== -1; at = chunk.text.indexOf("\0", at + 1)) {
         marks.push({ at: start + at, reason: NUL });

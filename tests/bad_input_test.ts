@@ -259,7 +259,7 @@ const CASES: BadCase[] = [
   {
     name: "invalid UTF-8 bytes",
     text: bytes(C, CUSTOMER, "C902,Jos", [0xc3, 0x28], ",1 Main St,98101,555-1,j@x.com\n"),
-    reason: "line 3 contains bytes that are not valid UTF-8",
+    reason: "line 3 contains byte 0xC3, which is not UTF-8: save the file as UTF-8",
     rejected: 1,
   },
   {

@@ -249,19 +249,19 @@ Deno.test("readCsv() refuses an invalid file at its first bad line, with the exa
     {
       name: "invalid UTF-8",
       text: bytes("a,b\n1,", [0xff], "\n"),
-      reason: "line 2 contains bytes that are not valid UTF-8",
+      reason: "line 2 contains byte 0xFF, which is not UTF-8: save the file as UTF-8",
       record: true,
     },
     {
       name: "invalid UTF-8 in a record spanning lines, named where the record starts",
       text: bytes('a,b\n1,"x\ny', [0xc3, 0x28], '"\n'),
-      reason: "line 2 contains bytes that are not valid UTF-8",
+      reason: "line 2 contains byte 0xC3, which is not UTF-8: save the file as UTF-8",
       record: true,
     },
     {
       name: "a UTF-8 sequence cut short by the end of the file",
       text: bytes("a,b\n1,", [0xe2, 0x82]),
-      reason: "line 2 contains bytes that are not valid UTF-8",
+      reason: "line 2 contains bytes 0xE2 0x82, which are not UTF-8: save the file as UTF-8",
       record: true,
     },
     {
@@ -336,7 +336,7 @@ Deno.test("readCsv() refuses an invalid file at its first bad line, with the exa
       assert.deepEqual([...invalid], [
         [2, "has a quote inside unquoted field 2"],
         [3, "contains a NUL byte"],
-        [4, "contains bytes that are not valid UTF-8"],
+        [4, "contains byte 0xFF, which is not UTF-8: save the file as UTF-8"],
         [5, "has a carriage return not followed by a line feed in unquoted field 2"],
       ]);
     }
