@@ -544,7 +544,10 @@ function dbOption(): Option {
 }
 
 function delimiterOption(): Option {
-  return new Option("--delimiter <char>", "the character between fields: ',' (default), ';', tab …")
+  return new Option(
+    "--delimiter <char>",
+    "the character between fields: ',' (default, or as a sep= first line says), ';', tab …",
+  )
     .argParser(delimiterArgument);
 }
 

@@ -13,13 +13,18 @@
  *   counting LFs. An empty line is no record, but it counts. A line holding only
  *   `""` is a record of one empty field.
  * - **Fields.** Fields are separated by commas (or by the one character given
- *   as {@linkcode ReadCsvOptions.delimiter}: "comma" below means it) and kept exactly as written
+ *   as {@linkcode ReadCsvOptions.delimiter}, or declared by Excel's separator
+ *   line, below: "comma" below means it) and kept exactly as written
  *   (spaces too). A field that starts with a quote is quoted: it ends at the
  *   next quote that is not doubled, `""` inside it is one quote, and it may hold
  *   commas, CR and LF. After its closing quote comes a comma, a line break or
  *   the end of the file. Records may differ in their number of fields (the
  *   caller checks it).
  * - **CR.** Inside quotes a CR is text; outside, it must be followed by LF.
+ * - **Separator line.** A first line of exactly `sep=` and one character
+ *   (`sep=;`), which Excel reads and some exporters write, is no record: it
+ *   declares the file's delimiter, and the header is line 2. A delimiter given
+ *   as well must be the same one.
  *
  * ## What it refuses, with the message after `line N `
  *
@@ -74,6 +79,8 @@ export interface CsvBatch {
    * it; batches passed between threads (lib/batch_transfer.ts) go without.
    */
   text?: string;
+  /** The character between the fields of `text`. readCsv always sets it. */
+  delimiter?: string;
   /**
    * Each record's raw text with its line break, kept only when
    * {@linkcode ReadCsvOptions.raw} is set: record `i` is `raw.text.slice(
@@ -110,7 +117,10 @@ export interface ReadCsvOptions {
    * {@linkcode CsvBatch.invalid}, instead of throwing.
    */
   keepInvalid?: boolean;
-  /** The character between fields: `,` (the default), or e.g. `;` or a tab. */
+  /**
+   * The character between fields: `,` (the default, unless the file declares
+   * another on a separator line), or e.g. `;` or a tab.
+   */
   delimiter?: string;
 }
 
@@ -131,8 +141,8 @@ export async function* readCsv(
   path: string,
   options: ReadCsvOptions = {},
 ): AsyncGenerator<CsvBatch> {
-  const { chunkSize = CHUNK_SIZE, raw = false, keepInvalid = false, delimiter = "," } = options;
-  if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) {
+  const { chunkSize = CHUNK_SIZE, raw = false, keepInvalid = false, delimiter } = options;
+  if (delimiter !== undefined && (delimiter.length !== 1 || /["\r\n]/.test(delimiter))) {
     throw new TypeError(
       `Invalid delimiter "${delimiter}": expected one character, not a quote or line break`,
     );
@@ -342,16 +352,19 @@ class Scanner {
   #path: string;
   #raw: boolean;
   #keepInvalid: boolean;
+  #asked: string | undefined; // the delimiter given, if any
   #delimiter: string;
   #pending = ""; // the unfinished record after the last complete one
   #marks: Mark[] = []; // NUL and bad bytes in #pending, by offset
   #line = 1; // the line on which #pending starts
+  #atStart = true; // until the separator line is read or known absent
 
-  constructor(path: string, raw: boolean, keepInvalid: boolean, delimiter: string) {
+  constructor(path: string, raw: boolean, keepInvalid: boolean, delimiter: string | undefined) {
     this.#path = path;
     this.#raw = raw;
     this.#keepInvalid = keepInvalid;
-    this.#delimiter = delimiter;
+    this.#asked = delimiter;
+    this.#delimiter = delimiter ?? ",";
   }
 
   /**
@@ -365,7 +378,7 @@ class Scanner {
    */
   scan(chunk: Chunk): Scan {
     const start = this.#pending.length;
-    const text = this.#pending + chunk.text;
+    let text = this.#pending + chunk.text;
     const marks = this.#marks;
     for (const { at, reason } of chunk.bad) marks.push({ at: start + at, reason });
     if (chunk.text.includes("\0")) {
@@ -375,7 +388,23 @@ class Scanner {
       marks.sort((a, b) => a.at - b.at);
     }
     const { last } = chunk;
-    const batch: CsvBatch = { records: [], lines: [], text: "" };
+    const batch: CsvBatch = { records: [], lines: [], text: "", delimiter: this.#delimiter };
+    if (this.#atStart) {
+      const skip = this.#separatorLine(text, last);
+      if (typeof skip !== "number") {
+        if (skip !== undefined) return { batch, error: skip };
+        this.#pending = text; // too short to tell yet
+        return { batch };
+      }
+      this.#atStart = false;
+      if (skip > 0) {
+        text = text.slice(skip);
+        this.#line = 2;
+        batch.delimiter = this.#delimiter;
+        // The line is ASCII: no NUL or bad byte was in it.
+        for (const mark of marks) mark.at -= skip;
+      }
+    }
     // A record longer than a chunk is read again with each chunk: wait until
     // the text has doubled, so that a long record costs linear time.
     if (!last && start > 0 && text.length < 2 * start) {
@@ -504,6 +533,28 @@ class Scanner {
     this.#marks = marks.slice(mark).map(({ at, reason }) => ({ at: at - pos, reason }));
     if (error === undefined) return { batch };
     return { batch, error: new ImportError(this.#path, error, { line }) };
+  }
+
+  /**
+   * At the start of the file: the length of Excel's separator line, taking
+   * its delimiter, or 0 when the file has none; undefined while `text` is too
+   * short to tell; an error when the line declares a delimiter other than
+   * the one given.
+   */
+  #separatorLine(text: string, last: boolean): number | undefined | ImportError {
+    const line = /^sep=([^"\r\n])(\r\n|\n|$)/.exec(text);
+    if (line !== null && (line[2] !== "" || last)) {
+      const declared = line[1];
+      if (this.#asked !== undefined && this.#asked !== declared) {
+        const reason = `declares the delimiter ${JSON.stringify(declared)} (sep=${declared}), ` +
+          `but the delimiter given is ${JSON.stringify(this.#asked)}`;
+        return new ImportError(this.#path, reason, { line: 1 });
+      }
+      this.#delimiter = declared;
+      return line[0].length;
+    }
+    // The beginning of a separator line, which the next chunk may complete.
+    return !last && /^(s|se|sep|sep=|sep=[^"\r\n]\r?)?$/.test(text) ? undefined : 0;
   }
 }
 

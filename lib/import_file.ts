@@ -162,7 +162,7 @@ export async function importFile(
         // no check changed a value (a store may load that as it is).
         const text = batch === first.value ? firstText : batch.text;
         const csv = rejects === undefined && text !== undefined && altered() === unaltered
-          ? { text, columns, delimiter: options.delimiter ?? "," }
+          ? { text, columns, delimiter: batch.delimiter ?? options.delimiter ?? "," }
           : undefined;
         await writer.upsert(rows, csv);
         timings.insert += lap();

@@ -145,6 +145,31 @@ Deno.test("readCsv() reads every valid shape exactly, with the line each record 
       text: "\n\r\n\n",
       expected: [],
     },
+    {
+      name: "Excel's separator line declares the delimiter, and the header is line 2",
+      text: "sep=;\r\na;b\r\n1,5;2\r\n",
+      expected: [[2, ["a", "b"]], [3, ["1,5", "2"]]],
+    },
+    {
+      name: "a separator line after a byte order mark, ending in LF",
+      text: "\ufeffsep=|\na|b\n",
+      expected: [[2, ["a", "b"]]],
+    },
+    {
+      name: "a separator line alone is no record",
+      text: "sep=;",
+      expected: [],
+    },
+    {
+      name: "a first line only like a separator line is a record",
+      text: "sep=;x\nsep=\n",
+      expected: [[1, ["sep=;x"]], [2, ["sep="]]],
+    },
+    {
+      name: "a separator line after the first line is a record",
+      text: "a\nsep=;\n",
+      expected: [[1, ["a"]], [2, ["sep=;"]]],
+    },
   ];
   for (const { name, text, expected } of cases) {
     await t.step(name, async () => {
@@ -364,6 +389,30 @@ Deno.test("readCsv() with a delimiter splits on it, and keeps it inside quotes a
   await assert.rejects(async () => {
     for await (const _ of readCsv(path, { delimiter: '"' })) { /* refused before reading */ }
   }, /Invalid delimiter/);
+});
+
+Deno.test("readCsv() takes the delimiter of a separator line, and refuses another one given", async () => {
+  await using dir = await tempDir();
+  const path = await writeFile(dir.path, "sep.csv", "sep=;\na;b\n1;2\n");
+  for (const delimiter of [undefined, ";"]) {
+    const batches = [];
+    for await (const batch of readCsv(path, { delimiter })) batches.push(batch);
+    assert.deepEqual(batches.map((b) => [b.records, b.text, b.delimiter]), [
+      [[["a", "b"], ["1", "2"]], "a;b\n1;2\n", ";"],
+    ]);
+  }
+  await assert.rejects(
+    async () => {
+      for await (const _ of readCsv(path, { delimiter: "\t" })) { /* refused at line 1 */ }
+    },
+    (error: Error) => {
+      assert.equal(
+        error.message,
+        `Cannot import "${path}": line 1 declares the delimiter ";" (sep=;), but the delimiter given is "\\t"`,
+      );
+      return true;
+    },
+  );
 });
 
 Deno.test("readCsv() lets the event loop run (Ctrl-C, progress) while it reads a long file", async () => {

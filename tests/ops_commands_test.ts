@@ -322,6 +322,30 @@ Deno.test("norton import and check read ';'-separated files whose header names d
   assert.match(bad.stderr, /'--delimiter <char>' argument ';;' is invalid/);
 });
 
+Deno.test("norton import and check take the delimiter from Excel's sep= line, without --delimiter", async () => {
+  await using dir = await tempDir();
+  const file = await writeFile(
+    dir.path,
+    "excel.csv",
+    "\ufeffsep=;\r\nproduct_id;description;product_type;quantity_available\r\n" +
+      'P1;desk, oak;office;2\r\nP2;"chair; red";office;x\r\n',
+  );
+  const checked = await nortonAt(`${dir.path}/db`, "check", file, "--json");
+  assert.deepEqual(JSON.parse(checked.stdout).map((p: { line: number }) => p.line), [4]);
+  for (const mode of ["linear", "parallel"]) {
+    const db = `${dir.path}/${mode}`;
+    const run = await nortonAt(db, "import", file, "--skip-invalid", "--mode", mode);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(snapshot(db, "products"), [["P1", "desk, oak", "office", 2]]);
+  }
+  const other = await nortonAt(`${dir.path}/db`, "import", file, "--delimiter", ",");
+  assert.equal(other.code, 1);
+  assert.equal(
+    other.stderr,
+    `Cannot import "${file}": line 1 declares the delimiter ";" (sep=;), but the delimiter given is ","\n`,
+  );
+});
+
 Deno.test("norton sql on a location that holds no table says so instead of answering nothing", async () => {
   await using dir = await tempDir();
   const location = `${dir.path}/typo`;

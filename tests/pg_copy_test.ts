@@ -8,6 +8,7 @@ import { csvLineEnd, csvRows } from "../lib/store/pg_copy.ts";
 import { generateDataset } from "../lib/generate.ts";
 import { importFile } from "../lib/import_file.ts";
 import { openStore } from "../lib/store/open.ts";
+import { readCsv } from "../lib/csv.ts";
 import type { TableName } from "../lib/schema.ts";
 import { snapshot, tempDir, writeFile } from "./helpers.ts";
 import { NO_PG, pgSchema, pgSnapshot } from "./pg_helpers.ts";
@@ -92,6 +93,12 @@ const SHAPES: { name: string; table: TableName; text: string; delimiter?: string
     delimiter: ";",
   },
   {
+    name: "Excel's separator line before the header, CRLF, no delimiter given",
+    table: "products",
+    text:
+      'sep=;\r\nproduct_id;description;product_type;quantity_available\r\nP1;"oak; 36"" wide";office;3\r\nP2;bed;bedroom;0\r\n',
+  },
+  {
     name: "fields separated by tabs",
     table: "products",
     text: "product_id\tdescription\tproduct_type\tquantity_available\nP1\toak, desk\toffice\t3\n",
@@ -146,11 +153,14 @@ Deno.test({
         const sqlite = await openStore(`${dir.path}/t.db`);
         const server = await openStore(pg.location);
         try {
+          // Chunks of 32 bytes: the batches after the first go to COPY as the file's text.
+          const read: typeof readCsv = (path, options) =>
+            readCsv(path, { ...options, chunkSize: 32 });
           // Twice: straight into the empty table, then merged into the full one.
           for (const round of [1, 2]) {
             const [a, b] = [
-              await importFile(sqlite, path, { delimiter }),
-              await importFile(server, path, { delimiter }),
+              await importFile(sqlite, path, { delimiter, read }),
+              await importFile(server, path, { delimiter, read }),
             ];
             assert.deepEqual([b.processed, b.before, b.after], [a.processed, a.before, a.after]);
             assert.deepEqual(
