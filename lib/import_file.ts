@@ -49,6 +49,7 @@ import {
 import {
   getTable,
   headerName,
+  namedColumns,
   type Reference,
   Refusal,
   type Table,
@@ -161,7 +162,8 @@ export async function importFile(
         // 4. Write: the rows, and in strict mode the file's text of them when
         // no check changed a value (a store may load that as it is).
         const text = batch === first.value ? firstText : batch.text;
-        const csv = rejects === undefined && text !== undefined && altered() === unaltered
+        const csv = rejects === undefined && text !== undefined && columns !== undefined &&
+            altered() === unaltered
           ? { text, columns, delimiter: batch.delimiter ?? options.delimiter ?? "," }
           : undefined;
         await writer.upsert(rows, csv);
@@ -237,8 +239,11 @@ interface Header {
   convert: Converter;
   /** How many values so far the converter changed from their field's text (see rowConverter). */
   altered: () => number;
-  /** The table's column names in the header's order. */
-  columns: string[];
+  /**
+   * The table's column names in the header's order; undefined when the file's
+   * text cannot be loaded as it is (it has unnamed columns).
+   */
+  columns: string[] | undefined;
   /** The text of `first`'s data records, when the header is one line on line 1. */
   firstText: string | undefined;
   /** The header's raw text with its line break, when `first` was read with raw text (skip mode). */
@@ -256,7 +261,8 @@ function readHeader(path: string, first: CsvBatch, name: TableName | undefined):
   const headerProblem = first.invalid?.get(line);
   if (headerProblem !== undefined) throw new ImportError(path, headerProblem, { line });
   const table = name === undefined ? tableFromHeader(path, header, line) : getTable(name);
-  const order = columnOrder(path, table, header, line);
+  const named = namedColumns(header);
+  const order = columnOrder(path, table, named, line);
   const headerRaw = first.raw === undefined ? "" : rawRecord(first, 0);
   first.records.shift();
   first.lines.shift();
@@ -267,8 +273,8 @@ function readHeader(path: string, first: CsvBatch, name: TableName | undefined):
     : undefined;
   return {
     table,
-    ...rowConverter(table, order),
-    columns: header.map(headerName),
+    ...rowConverter(table, order, header.length),
+    columns: named === header ? header.map(headerName) : undefined,
     firstText,
     headerRaw,
   };
@@ -294,7 +300,12 @@ function tableFromHeader(path: string, header: string[], line: number): Table {
 }
 
 /** For each schema column, its index in the CSV header (on `line`). */
-function columnOrder(path: string, table: Table, header: string[], line: number): number[] {
+function columnOrder(
+  path: string,
+  table: Table,
+  header: readonly string[],
+  line: number,
+): number[] {
   const names = header.map(headerName);
   const fail = (reason: string) => new ImportError(path, reason, { line });
   names.forEach((name, i) => {
@@ -331,9 +342,10 @@ type Converter = (record: string[]) => Value[] | string;
 function rowConverter(
   table: Table,
   order: number[],
+  width: number,
 ): { convert: Converter; altered: () => number } {
-  const width = order.length;
-  const inPlace = order.every((index, c) => index === c);
+  const named = order.length; // the fields after them are unnamed and must be empty
+  const inPlace = width === named && order.every((index, c) => index === c);
   const converted = table.columns.flatMap((column, c) =>
     column.convert === undefined ? [] : [{ c, convert: column.convert }]
   );
@@ -347,6 +359,11 @@ function rowConverter(
   let altered = 0;
   const convert = (record: string[]): Value[] | string => {
     if (record.length !== width) return `has ${record.length} fields, expected ${width}`;
+    for (let i = named; i < width; i++) {
+      if (record[i].trim() !== "") {
+        return `has "${record[i]}" in field ${i + 1}, which the header leaves unnamed`;
+      }
+    }
     const row: Value[] = inPlace ? record : order.map((index) => record[index]);
     for (const { c, convert } of converted) {
       const field = row[c] as string;

@@ -128,9 +128,23 @@ export function headerName(field: string): string {
   return field.trim().toLowerCase();
 }
 
-/** The table whose columns are exactly `header` (in any order, see {@linkcode headerName}), if any. */
+/**
+ * `header` without the columns at its end that have no name. A spreadsheet
+ * writes them for empty columns that once held formatting (`a,b,c,,` and
+ * `1,2,3,,`); their fields must be empty.
+ */
+export function namedColumns(header: readonly string[]): readonly string[] {
+  let end = header.length;
+  while (end > 1 && header[end - 1].trim() === "") end--;
+  return end === header.length ? header : header.slice(0, end);
+}
+
+/**
+ * The table whose columns are exactly `header`'s named ones ({@linkcode namedColumns}),
+ * in any order (see {@linkcode headerName}), if any.
+ */
 export function tableForHeader(header: readonly string[]): Table | undefined {
-  const names = new Set(header.map(headerName));
+  const names = new Set(namedColumns(header).map(headerName));
   return TABLES.find((t) =>
     t.columns.length === names.size && t.columns.every((c) => names.has(c.name))
   );

@@ -53,6 +53,15 @@ Deno.test("importFile() stores the values of valid files of every shape exactly"
       text: CUSTOMERS + "C1,Jos\ufffd,1 Main St,98101,555-1,a@x.com\n",
       expected: [["C1", "Jos\ufffd", "1 Main St", "98101", "555-1", "a@x.com"]],
     },
+    {
+      name: "a spreadsheet's empty unnamed columns at the end",
+      text: "user_id,name,address,zip_code,phone_number,email,, \r\n" +
+        'C1,Ann,"1 Main St,",98101,555-1,a@x.com,,\r\nC2,Bob,b,1,2,b@x.com, ,""\r\n',
+      expected: [
+        ["C1", "Ann", "1 Main St,", "98101", "555-1", "a@x.com"],
+        ["C2", "Bob", "b", "1", "2", "b@x.com"],
+      ],
+    },
   ];
   for (const { name, text, expected } of cases) {
     await t.step(name, async () => {
@@ -103,6 +112,16 @@ Deno.test("importFile() refuses bad input whole, naming the file and line", asyn
       name: "too many fields",
       text: PRODUCTS + "P1,a,b,1,extra\n",
       error: /line 2 has 5 fields, expected 4/,
+    },
+    {
+      name: "a value in an unnamed column",
+      text: "product_id,description,product_type,quantity_available,\nP1,a,b,1,\nP2,a,b,1,x\n",
+      error: /line 3 has "x" in field 5, which the header leaves unnamed/,
+    },
+    {
+      name: "too few fields for the unnamed columns",
+      text: "product_id,description,product_type,quantity_available,\nP1,a,b,1\n",
+      error: /line 2 has 4 fields, expected 5/,
     },
     {
       name: "an empty key",

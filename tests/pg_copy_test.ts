@@ -99,6 +99,12 @@ const SHAPES: { name: string; table: TableName; text: string; delimiter?: string
       'sep=;\r\nproduct_id;description;product_type;quantity_available\r\nP1;"oak; 36"" wide";office;3\r\nP2;bed;bedroom;0\r\n',
   },
   {
+    name: "a spreadsheet's empty unnamed columns at the end",
+    table: "products",
+    text:
+      "product_id,description,product_type,quantity_available,,\nP1,desk,office,3,,\nP2,bed,bedroom,0,,\n",
+  },
+  {
     name: "fields separated by tabs",
     table: "products",
     text: "product_id\tdescription\tproduct_type\tquantity_available\nP1\toak, desk\toffice\t3\n",
