@@ -6,13 +6,17 @@
  * follow the same order.
  *
  * 1. Header: the first record names the table (unless the caller did) and the
- *    column order; from them, the row converter.
+ *    column order; from them, the row converter. Empty columns without a name
+ *    at its end (a spreadsheet's `a,b,c,,`) are ignored, and their fields must
+ *    be empty.
  * 2. Begin: partial rejects files that earlier, killed runs left are
  *    completed or removed (lib/rejects.ts); in "skip" mode this run's rejects
  *    file is started; the table's write transaction opens and its rows are
  *    counted.
- * 3. Check: each batch of records goes through one batch checker, strict or
- *    skip, both of one signature ({@linkcode CheckBatch}): fields converted,
+ * 3. Check: records whose every field is empty (a spreadsheet's `,,,`) are
+ *    dropped, as blank lines are; each batch of the others goes through one
+ *    batch checker, strict or skip, both of one signature
+ *    ({@linkcode CheckBatch}): fields converted,
  *    keys checked against every earlier line (lib/key_check.ts, without
  *    reading the file again), references looked up. Strict throws at the first
  *    bad row; skip writes bad rows to the rejects file. Both return the rows to
@@ -130,7 +134,7 @@ export async function importFile(
     const first = await batches.next();
     timings.parse += lap();
     if (first.done) throw new ImportError(path, "is empty: expected a header line");
-    const { table, convert, altered, columns, firstText, headerRaw } = readHeader(
+    const { table, convert, altered, columns, width, firstText, headerRaw } = readHeader(
       path,
       first.value,
       options.table,
@@ -156,12 +160,14 @@ export async function importFile(
       for (let batch: CsvBatch | undefined = first.value; batch !== undefined;) {
         options.signal?.throwIfAborted();
         // 3. Check.
+        const blank = dropBlankRecords(batch, width);
         const unaltered = altered();
         const rows = await check(batch, writer);
         timings.validate += lap();
         // 4. Write: the rows, and in strict mode the file's text of them when
-        // no check changed a value (a store may load that as it is).
-        const text = batch === first.value ? firstText : batch.text;
+        // no check changed a value and no record was dropped (a store may load
+        // that as it is).
+        const text = blank > 0 ? undefined : batch === first.value ? firstText : batch.text;
         const csv = rejects === undefined && text !== undefined && columns !== undefined &&
             altered() === unaltered
           ? { text, columns, delimiter: batch.delimiter ?? options.delimiter ?? "," }
@@ -244,6 +250,8 @@ interface Header {
    * text cannot be loaded as it is (it has unnamed columns).
    */
   columns: string[] | undefined;
+  /** The header's number of fields, the unnamed ones included: every record's. */
+  width: number;
   /** The text of `first`'s data records, when the header is one line on line 1. */
   firstText: string | undefined;
   /** The header's raw text with its line break, when `first` was read with raw text (skip mode). */
@@ -275,6 +283,7 @@ function readHeader(path: string, first: CsvBatch, name: TableName | undefined):
     table,
     ...rowConverter(table, order, header.length),
     columns: named === header ? header.map(headerName) : undefined,
+    width: header.length,
     firstText,
     headerRaw,
   };
@@ -378,6 +387,37 @@ function rowConverter(
 }
 
 // 3. Check
+
+/**
+ * Drops the records of `batch` that have the header's `width` and every field
+ * empty (`,,,`): a spreadsheet writes one for each row that once held
+ * something, and none can be a row. (A line of one empty field, `""`, stays:
+ * it is refused for its field count.) Returns how many it dropped.
+ */
+function dropBlankRecords(batch: CsvBatch, width: number): number {
+  const { records, lines, raw } = batch;
+  let kept = 0;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    if (record[0] === "" && record.length === width && record.every((field) => field === "")) {
+      continue;
+    }
+    if (kept < i) {
+      records[kept] = record;
+      lines[kept] = lines[i];
+      if (raw !== undefined) {
+        raw.spans[2 * kept] = raw.spans[2 * i];
+        raw.spans[2 * kept + 1] = raw.spans[2 * i + 1];
+      }
+    }
+    kept++;
+  }
+  const dropped = records.length - kept;
+  records.length = kept;
+  lines.length = kept;
+  if (raw !== undefined) raw.spans.length = 2 * kept;
+  return dropped;
+}
 
 /**
  * Checks one batch of records and returns the rows to write, in line order.

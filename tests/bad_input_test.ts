@@ -460,6 +460,37 @@ Deno.test("the rejects file holds the header, then line, reason and the raw row,
   );
 });
 
+Deno.test("rows of empty fields, as spreadsheets leave them, are no rows: skipped in both modes", async () => {
+  await using data = await datasetDir(10);
+  await using dir = await tempDir();
+  const path = await writeFile(
+    dir.path,
+    "products.csv",
+    P +
+      ',,,\nP901,oak desk,office,1\n,,,\n"",,,\nP902,pine,office,-3\n,,,\nP903,elm,office,2\n,,,\n',
+  );
+  await using other = await tempDir();
+  const strict = await filledDb(other.path, data.path);
+  await assert.rejects(async () => {
+    const store = await openStore(strict);
+    try {
+      await importFile(store, path);
+    } finally {
+      await store.close();
+    }
+  }, /line 6 has quantity_available "-3"/);
+  const db = await filledDb(dir.path, data.path);
+  const store = await openStore(db);
+  const report = await importFile(store, path, { onInvalid: "skip", rejectsDir: dir.path });
+  await store.close();
+  assert.deepEqual([report.processed, report.rejected, report.after - report.before], [3, 1, 2]);
+  assert.equal(
+    await Deno.readTextFile(`${dir.path}/products.rejects.csv`),
+    P.replace("\n", "").replace(/^/, "line,reason,") + "\n" +
+      '6,"has quantity_available ""-3"", which is not a whole number >= 0",P902,pine,office,-3\n',
+  );
+});
+
 Deno.test("valid edge cases import: a last line without a line break, a 1 MB field", async () => {
   await using data = await datasetDir(10);
   await using dir = await tempDir();

@@ -4,8 +4,8 @@
  * and a last line break, quoting where needed and sometimes where not; and
  * the same files mutated, row by row (a field too many or too few, an empty
  * key, a bad quantity, a repeated key, a reference to nothing, a stray quote,
- * invalid UTF-8, a NUL byte, a blank line, a line that is only `""`, a space
- * after a closing quote) or as a whole (text after a closing quote, a quote
+ * invalid UTF-8, a NUL byte, a blank line, a line that is only `""`, a
+ * spreadsheet's row of empty fields (`,,,`), a space after a closing quote) or as a whole (text after a closing quote, a quote
  * never closed). Text holds U+FFFD too: written in the file, it is data.
  *
  * @module
@@ -71,6 +71,7 @@ type RowMutation =
   | "NUL"
   | "blank line before"
   | 'a line that is only ""'
+  | "empty row before"
   | "a space after a closing quote";
 
 /** How the whole file is changed, if at all. */
@@ -139,6 +140,7 @@ const ROW_MUTATIONS: RowMutation[] = [
   "NUL",
   "blank line before",
   'a line that is only ""',
+  "empty row before",
   "a space after a closing quote",
 ];
 
@@ -212,6 +214,7 @@ export function fileBytes(model: FileModel): Uint8Array {
     if (mutation === "stray quote") cells[cells.length - 1] = `a"${stray}`;
     if (mutation === "blank line before") lines.push("");
     if (mutation === 'a line that is only ""') lines.push('""');
+    if (mutation === "empty row before") lines.push(",".repeat(columns.length - 1));
     if (mutation === "a space after a closing quote") {
       cells[0] = `${field({ ...fields[model.order[0]], quoted: true })} `;
     }

@@ -164,8 +164,13 @@ export function expectImport(
   tables: OracleTables,
 ): Expected {
   const table = ORACLE_TABLES[tableName];
-  const [header, ...data] = file.records;
+  const [header, ...records] = file.records;
   const names = header?.fields?.map((name) => name.trim());
+  // A record of the header's width with every field empty (a spreadsheet's `,,,`) is no row.
+  const data = records.filter((record) =>
+    record.bad !== undefined || record.fields!.length !== names?.length ||
+    record.fields!.some((field) => field !== "")
+  );
   const headerOk = header !== undefined && header.bad === undefined &&
     names!.length === table.columns.length && new Set(names).size === names!.length &&
     table.columns.every((c) => names!.includes(c));

@@ -105,6 +105,12 @@ const SHAPES: { name: string; table: TableName; text: string; delimiter?: string
       "product_id,description,product_type,quantity_available,,\nP1,desk,office,3,,\nP2,bed,bedroom,0,,\n",
   },
   {
+    name: "a spreadsheet's rows of empty fields between and after the rows",
+    table: "products",
+    text:
+      "product_id,description,product_type,quantity_available\n,,,\nP1,desk,office,3\n,,,\n,,,\nP2,bed,bedroom,0\nP3,cot,bedroom,1\n,,,\n",
+  },
+  {
     name: "fields separated by tabs",
     table: "products",
     text: "product_id\tdescription\tproduct_type\tquantity_available\nP1\toak, desk\toffice\t3\n",
