@@ -388,22 +388,18 @@ class Scanner {
       marks.sort((a, b) => a.at - b.at);
     }
     const { last } = chunk;
+    const separator = this.#atStart ? this.#separatorLine(text, last) : 0;
     const batch: CsvBatch = { records: [], lines: [], text: "", delimiter: this.#delimiter };
-    if (this.#atStart) {
-      const skip = this.#separatorLine(text, last);
-      if (typeof skip !== "number") {
-        if (skip !== undefined) return { batch, error: skip };
-        this.#pending = text; // too short to tell yet
-        return { batch };
-      }
-      this.#atStart = false;
-      if (skip > 0) {
-        text = text.slice(skip);
-        this.#line = 2;
-        batch.delimiter = this.#delimiter;
-        // The line is ASCII: no NUL or bad byte was in it.
-        for (const mark of marks) mark.at -= skip;
-      }
+    if (separator instanceof ImportError) return { batch, error: separator };
+    if (separator === undefined) { // too short to tell yet
+      this.#pending = text;
+      return { batch };
+    }
+    if (separator > 0) {
+      text = text.slice(separator);
+      this.#line = 2;
+      // The line is ASCII: no NUL or bad byte was in it.
+      for (const mark of marks) mark.at -= separator;
     }
     // A record longer than a chunk is read again with each chunk: wait until
     // the text has doubled, so that a long record costs linear time.
@@ -537,9 +533,9 @@ class Scanner {
 
   /**
    * At the start of the file: the length of Excel's separator line, taking
-   * its delimiter, or 0 when the file has none; undefined while `text` is too
-   * short to tell; an error when the line declares a delimiter other than
-   * the one given.
+   * its delimiter, or 0 when the file has none (either way the start is
+   * over); undefined while `text` is too short to tell; an error when the
+   * line declares a delimiter other than the one given.
    */
   #separatorLine(text: string, last: boolean): number | undefined | ImportError {
     const line = /^sep=([^"\r\n])(\r\n|\n|$)/.exec(text);
@@ -551,10 +547,13 @@ class Scanner {
         return new ImportError(this.#path, reason, { line: 1 });
       }
       this.#delimiter = declared;
+      this.#atStart = false;
       return line[0].length;
     }
     // The beginning of a separator line, which the next chunk may complete.
-    return !last && /^(s|se|sep|sep=|sep=[^"\r\n]\r?)?$/.test(text) ? undefined : 0;
+    if (!last && /^(s|se|sep|sep=|sep=[^"\r\n]\r?)?$/.test(text)) return undefined;
+    this.#atStart = false;
+    return 0;
   }
 }
 

@@ -282,7 +282,7 @@ function readHeader(path: string, first: CsvBatch, name: TableName | undefined):
   return {
     table,
     ...rowConverter(table, order, header.length),
-    columns: named === header ? header.map(headerName) : undefined,
+    columns: named.length === header.length ? header.map(headerName) : undefined,
     width: header.length,
     firstText,
     headerRaw,
